@@ -1,0 +1,1 @@
+"""The ``fastcnn`` command line (installed as the ``fastcnn_cli`` package)."""

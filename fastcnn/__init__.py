@@ -1,0 +1,25 @@
+"""fastcnn: a small, fast, readable convolutional-network engine on Numba.
+
+    import fastcnn
+    model = fastcnn.galaxy_classifier()
+    model.compile(fastcnn.Adam(1e-3), "categorical_crossentropy", ["categorical_accuracy", "auc"])
+    history = model.fit(x, y, epochs=12, batch_size=5, validation_split=0.2)
+"""
+__version__ = "0.1.0"
+
+from .architectures import GALAXY_CLASSES, galaxy_classifier
+from .backend import use_backend
+from .callbacks import Callback
+from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
+from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
+from .losses import CategoricalCrossentropy
+from .model import History, Sequential
+from .optimizers import SGD, Adam
+
+__all__ = [
+    "__version__", "Sequential", "History", "Callback",
+    "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense", "ReLU", "Softmax",
+    "Adam", "SGD", "CategoricalCrossentropy",
+    "galaxy_classifier", "GALAXY_CLASSES", "use_backend",
+    "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
+]

@@ -1,0 +1,83 @@
+"""Sliding-window geometry shared by convolution and pooling.
+
+Symbols (used the same way in every kernel, reference twin and doc page):
+
+    N       batch size
+    H, W    input height and width
+    C_in    input channels,  C_out  output channels (filters)
+    KH, KW  window (kernel or pool) height and width
+    SH, SW  strides ("S" when both are meant)
+    OH, OW  output height and width
+
+Padding follows TensorFlow/Keras exactly:
+
+* ``"valid"``: no padding, ``OH = floor((H - KH) / SH) + 1``.
+* ``"same"``:  ``OH = ceil(H / SH)``; the total padding along H is
+  ``max((OH - 1) * SH + KH - H, 0)``; ``floor(total / 2)`` rows go on top and
+  the rest (the extra row, when the total is odd) at the bottom.  Likewise for W.
+"""
+from .errors import InvalidArgumentError, ShapeError
+
+PADDINGS = ("valid", "same")
+
+
+def normalize_pair(value, name):
+    """Turn ``3`` or ``(3, 3)`` into a pair of positive ints, or raise."""
+    if isinstance(value, bool):
+        raise InvalidArgumentError(f"{name} must be a positive int or a pair of them, got {value!r}")
+    if isinstance(value, int):
+        pair = (value, value)
+    else:
+        try:
+            pair = tuple(value)
+        except TypeError:
+            raise InvalidArgumentError(
+                f"{name} must be a positive int or a pair of them, got {value!r}"
+            ) from None
+        if len(pair) != 2:
+            raise InvalidArgumentError(f"{name} must be a positive int or a pair of them, got {value!r}")
+    for item in pair:
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            raise InvalidArgumentError(
+                f"{name} must be a positive int or a pair of them, got {value!r}"
+            )
+    return (int(pair[0]), int(pair[1]))
+
+
+def normalize_padding(padding):
+    """Check ``padding`` is ``"valid"`` or ``"same"`` (case-insensitive)."""
+    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
+        raise InvalidArgumentError(f"padding must be 'valid' or 'same', got {padding!r}")
+    return padding.lower()
+
+
+def output_length(size, window, stride, padding):
+    """Output length along one axis (``OH`` from ``H, KH, SH``)."""
+    if padding == "same":
+        return -(-size // stride)  # ceil(size / stride)
+    return (size - window) // stride + 1
+
+
+def padding_amounts(size, window, stride, padding):
+    """``(before, after)`` padding along one axis, TensorFlow's rule."""
+    if padding == "valid":
+        return (0, 0)
+    out = output_length(size, window, stride, padding)
+    total = max((out - 1) * stride + window - size, 0)
+    return (total // 2, total - total // 2)
+
+
+def window_geometry(H, W, KH, KW, SH, SW, padding, what="window"):
+    """All sizes a sliding-window op needs.
+
+    Returns ``(OH, OW, (pad_top, pad_bottom), (pad_left, pad_right))`` and
+    raises :class:`ShapeError` when the window does not fit (``valid`` padding
+    with a window larger than the input).
+    """
+    if padding == "valid" and (KH > H or KW > W):
+        raise ShapeError(
+            f"{what} {KH}x{KW} is larger than the {H}x{W} input (padding='valid')"
+        )
+    OH = output_length(H, KH, SH, padding)
+    OW = output_length(W, KW, SW, padding)
+    return OH, OW, padding_amounts(H, KH, SH, padding), padding_amounts(W, KW, SW, padding)

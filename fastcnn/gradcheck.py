@@ -1,0 +1,138 @@
+"""Finite-difference gradient checks in float64, for layers and whole models.
+
+For a scalar function f of an array A, the central difference
+
+    df/dA[i] ~ (f(A + eps e_i) - f(A - eps e_i)) / (2 eps)
+
+has error O(eps^2), so in float64 with eps = 1e-6 it agrees with a correct
+analytic gradient to about 1e-8 relative.  A layer maps an array to an array,
+so we check the scalar f = sum(forward(x) * G) for a fixed random G: its
+gradient is exactly what ``backward(G)`` returns (a vector-Jacobian product).
+
+The error reported is ``max_i |analytic_i - numeric_i| / max_i |numeric_i|``:
+about 1e-7 or below means correct; 1e-2 or above means a bug.  Values in
+between usually come from a kink (a ReLU input or a max-pool tie within eps
+of switching); use inputs away from kinks when checking those layers.
+
+Usage::
+
+    from fastcnn.gradcheck import check_layer
+    errors = check_layer(Conv2D(4, 3, strides=2), input_shape=(9, 9, 3))
+    # {'input': 3e-10, 'kernel': 2e-10, 'bias': 1e-10}
+"""
+from contextlib import contextmanager
+
+import numpy as np
+
+from .errors import InvalidArgumentError
+
+DEFAULT_EPS = 1e-6
+
+
+def numerical_gradient(f, array, eps=DEFAULT_EPS, indices=None):
+    """Central-difference gradient of scalar ``f()`` w.r.t. ``array`` (changed in
+    place and restored).  Only ``indices`` (flat positions) are computed when
+    given; the result is a flat array of those partial derivatives."""
+    flat = array.reshape(-1)
+    if indices is None:
+        indices = range(flat.size)
+    grad = np.empty(len(indices), dtype=np.float64)
+    for j, i in enumerate(indices):
+        original = flat[i]
+        flat[i] = original + eps
+        f_plus = f()
+        flat[i] = original - eps
+        f_minus = f()
+        flat[i] = original
+        grad[j] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def relative_error(analytic, numeric):
+    """max |analytic - numeric| / max |numeric| (0 when both vanish)."""
+    analytic = np.asarray(analytic, dtype=np.float64).ravel()
+    numeric = np.asarray(numeric, dtype=np.float64).ravel()
+    scale = max(np.abs(numeric).max(initial=0.0), np.abs(analytic).max(initial=0.0))
+    if scale == 0.0:
+        return 0.0
+    return float(np.abs(analytic - numeric).max() / scale)
+
+
+def _sample(size, max_entries, rng):
+    if max_entries is None or size <= max_entries:
+        return np.arange(size)
+    return np.sort(rng.choice(size, size=max_entries, replace=False))
+
+
+@contextmanager
+def float64_parameters(layers):
+    """Temporarily give every layer float64 copies of its parameters."""
+    saved = [dict(layer.params) for layer in layers]
+    try:
+        for layer in layers:
+            for key, value in layer.params.items():
+                layer.params[key] = value.astype(np.float64)
+        yield
+    finally:
+        for layer, params in zip(layers, saved):
+            layer.params.clear()
+            layer.params.update(params)
+
+
+def check_layer(layer, input_shape=None, x=None, batch_size=2, eps=DEFAULT_EPS, max_entries=None, seed=0):
+    """Check ``layer.backward`` against central differences, in float64.
+
+    Give either ``x`` (a batch) or ``input_shape`` (per sample; a random
+    normal batch is drawn).  The layer is built if it is not yet.  Returns
+    ``{"input": error, "<param>": error, ...}``; ``max_entries`` limits how
+    many entries of each array are checked (a random sample).
+    """
+    rng = np.random.default_rng(seed)
+    if x is None:
+        if input_shape is None:
+            raise InvalidArgumentError("check_layer needs x or input_shape")
+        x = rng.standard_normal((batch_size,) + tuple(input_shape))
+    x = np.array(x, dtype=np.float64)
+    if not layer.built:
+        layer.build(x.shape[1:], rng)
+    with float64_parameters([layer]):
+        out = layer.forward(x, training=True)
+        upstream = rng.standard_normal(out.shape)
+        dx = layer.backward(upstream)
+        analytic = {"input": dx}
+        analytic.update({key: layer.grads[key] for key in layer.params})
+
+        def f():
+            return float(np.sum(layer.forward(x, training=False) * upstream))
+
+        errors = {}
+        for name, array in [("input", x)] + list(layer.params.items()):
+            indices = _sample(array.size, max_entries, rng)
+            numeric = numerical_gradient(f, array, eps, indices)
+            errors[name] = relative_error(analytic[name].reshape(-1)[indices], numeric)
+    return errors
+
+
+def check_model(model, x, y, eps=DEFAULT_EPS, max_entries=None, seed=0):
+    """Check a compiled model's loss gradients against central differences.
+
+    Returns ``{"input": error, "<layer>/<kernel|bias>": error, ...}`` for the
+    loss the model trains on (fused softmax cross-entropy included).
+    """
+    rng = np.random.default_rng(seed)
+    x = np.array(x, dtype=np.float64)
+    with float64_parameters(model.layers):
+        _, grads, dx = model.loss_and_gradients(x, y)
+        y64 = np.asarray(y, dtype=np.float64)
+
+        def f():
+            head = model._forward_to_head(x, training=False)
+            return model._loss_head(head, y64)[0]
+
+        params = model._parameters()
+        errors = {}
+        for name, array, analytic in [("input", x, dx)] + list(zip(model.weight_names(), params, grads)):
+            indices = _sample(array.size, max_entries, rng)
+            numeric = numerical_gradient(f, array, eps, indices)
+            errors[name] = relative_error(analytic.reshape(-1)[indices], numeric)
+    return errors

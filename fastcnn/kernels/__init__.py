@@ -1,0 +1,20 @@
+"""Numba-compiled kernels: one module per operation, each forward beside its backward.
+
+Every public function here has a plain-NumPy twin with the same name and
+signature in :mod:`fastcnn.reference`; the tests hold the two equal.
+"""
+from .conv2d import conv2d_backward, conv2d_forward
+from .dense import dense_backward, dense_forward
+from .maxpool2d import maxpool2d_backward, maxpool2d_forward
+from .relu import relu_backward, relu_forward
+from .softmax import softmax_backward, softmax_forward
+from .softmax_cross_entropy import softmax_cross_entropy
+
+__all__ = [
+    "conv2d_forward", "conv2d_backward",
+    "maxpool2d_forward", "maxpool2d_backward",
+    "dense_forward", "dense_backward",
+    "relu_forward", "relu_backward",
+    "softmax_forward", "softmax_backward",
+    "softmax_cross_entropy",
+]

@@ -1,0 +1,64 @@
+"""Numerically stable softmax over the last axis, and its gradient.
+
+Math (see docs/math/softmax.md), z (N, K):
+
+    forward:   p[n, k] = exp(z[n, k] - m[n]) / sum_j exp(z[n, j] - m[n]),   m[n] = max_j z[n, j]
+               (subtracting the row maximum changes nothing mathematically and
+               keeps exp() from overflowing)
+    backward:  dz[n, k] = p[n, k] * (G[n, k] - sum_j G[n, j] * p[n, j])    (G = dL/dp)
+"""
+import numpy as np
+from numba import prange
+
+from .._jit import parallel_kernel
+from ..errors import ShapeError
+from ._validate import float_array, same_dtype
+
+
+@parallel_kernel
+def _softmax_forward(z, p):
+    N, K = z.shape
+    for n in prange(N):
+        row_max = z[n, 0]
+        for k in range(1, K):
+            if z[n, k] > row_max:
+                row_max = z[n, k]
+        total = 0.0
+        for k in range(K):
+            p[n, k] = np.exp(z[n, k] - row_max)
+            total += p[n, k]
+        for k in range(K):
+            p[n, k] = p[n, k] / total
+
+
+def softmax_forward(z):
+    """Row-wise softmax of z (N, K) -> p (N, K); each row of p sums to 1."""
+    z = float_array(z, 2, "z")
+    if z.shape[1] == 0:
+        raise ShapeError(f"softmax needs at least one class, got shape {z.shape}")
+    p = np.empty_like(z)
+    _softmax_forward(z, p)
+    return p
+
+
+@parallel_kernel
+def _softmax_backward(dout, p, dz):
+    N, K = p.shape
+    for n in prange(N):
+        dot = 0.0
+        for k in range(K):
+            dot += dout[n, k] * p[n, k]
+        for k in range(K):
+            dz[n, k] = p[n, k] * (dout[n, k] - dot)
+
+
+def softmax_backward(dout, p):
+    """Gradient through softmax: dL/dz from dL/dp (``dout``) and the output p."""
+    dout = float_array(dout, 2, "dout")
+    p = float_array(p, 2, "p")
+    same_dtype(dout=dout, p=p)
+    if dout.shape != p.shape:
+        raise ShapeError(f"dout shape {dout.shape} differs from p shape {p.shape}")
+    dz = np.empty_like(p)
+    _softmax_backward(dout, p, dz)
+    return dz

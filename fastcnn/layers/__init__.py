@@ -1,0 +1,42 @@
+"""Layers with a Keras-like lifecycle; see :mod:`fastcnn.layers.base`."""
+from ..errors import InvalidArgumentError
+from .activations import ReLU, Softmax
+from .base import Layer, LinearLayer
+from .conv2d import Conv2D
+from .dense import Dense
+from .flatten import Flatten
+from .maxpool2d import MaxPool2D
+
+MaxPooling2D = MaxPool2D  # Keras's other name for it
+
+#: every layer type a model config may name
+LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax)}
+
+
+def serialize(layer):
+    """``{"class_name": ..., "config": ...}``, Keras's layer description."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(description):
+    """Rebuild an (unbuilt) layer from :func:`serialize`'s output."""
+    if not isinstance(description, dict) or "class_name" not in description:
+        raise InvalidArgumentError(f"a layer description needs 'class_name' and 'config', got {description!r}")
+    cls = LAYER_TYPES.get(description["class_name"])
+    if cls is None:
+        raise InvalidArgumentError(
+            f"unknown layer type {description['class_name']!r}; known: {', '.join(LAYER_TYPES)}"
+        )
+    config = description.get("config", {})
+    if not isinstance(config, dict):
+        raise InvalidArgumentError(f"layer config must be a dict, got {config!r}")
+    try:
+        return cls.from_config(config)
+    except TypeError as error:
+        raise InvalidArgumentError(f"bad config for {cls.__name__}: {error}") from None
+
+
+__all__ = [
+    "Layer", "LinearLayer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense",
+    "ReLU", "Softmax", "LAYER_TYPES", "serialize", "deserialize",
+]

@@ -1,0 +1,68 @@
+"""Keras-style ``Conv2D`` layer: state and shapes only, math in kernels/conv2d.py."""
+import numpy as np
+
+from .. import initializers
+from ..backend import ops
+from ..errors import ShapeError
+from ..geometry import normalize_pair, normalize_padding, window_geometry
+from .base import LinearLayer, check_positive_int
+
+
+class Conv2D(LinearLayer):
+    """2-D convolution: (N, H, W, C_in) -> (N, OH, OW, filters).
+
+    Parameters ``kernel`` (KH, KW, C_in, filters), glorot-uniform, and
+    ``bias`` (filters,), zeros: the shapes Keras uses, so Keras weights load
+    directly.
+    """
+
+    default_name = "conv2d"
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, name=None):
+        super().__init__(activation=activation, name=name)
+        self.filters = check_positive_int(filters, "filters")
+        self.kernel_size = normalize_pair(kernel_size, "kernel_size")
+        self.strides = normalize_pair(strides, "strides")
+        self.padding = normalize_padding(padding)
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ShapeError(
+                f"{self.describe()} expects images (H, W, C), got input shape {tuple(input_shape)}"
+            )
+        H, W, _ = input_shape
+        try:
+            OH, OW, _, _ = window_geometry(H, W, *self.kernel_size, *self.strides, self.padding, what="kernel")
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+        return (OH, OW, self.filters)
+
+    def create_params(self, input_shape, rng):
+        KH, KW = self.kernel_size
+        shape = (KH, KW, input_shape[2], self.filters)
+        self.params = {
+            "kernel": initializers.glorot_uniform(shape, rng or np.random.default_rng()),
+            "bias": initializers.zeros((self.filters,)),
+        }
+
+    def forward_linear(self, x, training=False):
+        self._check_input(x)
+        self._remember(training, x=x)
+        return ops().conv2d_forward(x, self.params["kernel"], self.params["bias"], self.strides, self.padding)
+
+    def backward_linear(self, dz):
+        x = self._recall()["x"]
+        dx, self.grads["kernel"], self.grads["bias"] = ops().conv2d_backward(
+            dz, x, self.params["kernel"], self.strides, self.padding
+        )
+        return dx
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters,
+            kernel_size=list(self.kernel_size),
+            strides=list(self.strides),
+            padding=self.padding,
+        )
+        return config

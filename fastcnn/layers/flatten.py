@@ -1,0 +1,18 @@
+"""``Flatten``: (N, H, W, C) -> (N, H*W*C) in NHWC (row-major) order, like Keras."""
+import math
+
+from .base import Layer
+
+
+class Flatten(Layer):
+    default_name = "flatten"
+
+    def output_shape(self, input_shape):
+        return (math.prod(input_shape),)
+
+    def forward(self, x, training=False):
+        self._check_input(x)
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape((dout.shape[0],) + self.input_shape)

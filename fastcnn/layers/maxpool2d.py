@@ -1,0 +1,44 @@
+"""Keras-style ``MaxPool2D`` layer: state and shapes only, math in kernels/maxpool2d.py."""
+from ..backend import ops
+from ..errors import ShapeError
+from ..geometry import normalize_pair, normalize_padding, window_geometry
+from .base import Layer
+
+
+class MaxPool2D(Layer):
+    """Max pooling: (N, H, W, C) -> (N, OH, OW, C); ``strides`` defaults to ``pool_size``."""
+
+    default_name = "max_pooling2d"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
+        super().__init__(name=name)
+        self.pool_size = normalize_pair(pool_size, "pool_size")
+        self.strides = self.pool_size if strides is None else normalize_pair(strides, "strides")
+        self.padding = normalize_padding(padding)
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ShapeError(
+                f"{self.describe()} expects images (H, W, C), got input shape {tuple(input_shape)}"
+            )
+        H, W, C = input_shape
+        try:
+            OH, OW, _, _ = window_geometry(H, W, *self.pool_size, *self.strides, self.padding, what="pool window")
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+        return (OH, OW, C)
+
+    def forward(self, x, training=False):
+        self._check_input(x)
+        out, argmax = ops().maxpool2d_forward(x, self.pool_size, self.strides, self.padding)
+        self._remember(training, argmax=argmax, input_shape=x.shape)
+        return out
+
+    def backward(self, dout):
+        cache = self._recall()
+        return ops().maxpool2d_backward(dout, cache["argmax"], cache["input_shape"])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(pool_size=list(self.pool_size), strides=list(self.strides), padding=self.padding)
+        return config

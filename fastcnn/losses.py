@@ -1,0 +1,66 @@
+"""Loss functions.
+
+Only categorical cross-entropy is needed for classification.  When the
+model's last layer ends in a softmax, :class:`fastcnn.Sequential` never calls
+``forward``/``backward`` here: it feeds the logits to the fused kernel
+:func:`fastcnn.kernels.softmax_cross_entropy` instead (stable, and the
+gradient is exactly (p - y) / N).  The probability form below is for models
+whose output is not a softmax, and follows Keras: predictions are
+renormalised to sum to 1 and clipped to [eps, 1 - eps] before the log.
+"""
+import numpy as np
+
+from .errors import InvalidArgumentError
+
+EPSILON = 1e-7  # Keras's backend epsilon
+
+
+class CategoricalCrossentropy:
+    """L = (1/N) sum_n -sum_k y[n, k] log p[n, k].
+
+    ``from_logits=True``: the model outputs logits and the softmax is applied
+    inside the loss (fused kernel).
+    """
+
+    name = "categorical_crossentropy"
+
+    def __init__(self, from_logits=False):
+        if not isinstance(from_logits, bool):
+            raise InvalidArgumentError(f"from_logits must be True or False, got {from_logits!r}")
+        self.from_logits = from_logits
+
+    def forward(self, y_true, y_pred):
+        """Mean loss of probabilities ``y_pred`` (N, K) against ``y_true``."""
+        p = self._normalised(y_pred)
+        clipped = np.clip(p, EPSILON, 1.0 - EPSILON)
+        return float(-(y_true * np.log(clipped)).sum() / len(y_true))
+
+    def backward(self, y_true, y_pred):
+        """dL/dy_pred for :meth:`forward` (zero where the clip is active)."""
+        y_pred = np.asarray(y_pred)
+        total = y_pred.sum(axis=1, keepdims=True)
+        p = y_pred / total
+        inside = (p > EPSILON) & (p < 1.0 - EPSILON)
+        # L_n = -sum_k y_k log(p_k / S), S = sum_j p_j  =>  dL_n/dp_j = -y_j / p_j + (sum_k y_k) / S
+        dlog = np.where(inside, -y_true / np.where(inside, y_pred, 1.0), 0.0)
+        d = dlog + (y_true * inside).sum(axis=1, keepdims=True) / total
+        return (d / len(y_true)).astype(y_pred.dtype)
+
+    @staticmethod
+    def _normalised(y_pred):
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        return y_pred / y_pred.sum(axis=1, keepdims=True)
+
+    def get_config(self):
+        return {"name": self.name, "from_logits": self.from_logits}
+
+
+LOSSES = {"categorical_crossentropy": CategoricalCrossentropy}
+
+
+def get_loss(loss):
+    if isinstance(loss, CategoricalCrossentropy):
+        return loss
+    if isinstance(loss, str) and loss in LOSSES:
+        return LOSSES[loss]()
+    raise InvalidArgumentError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")

@@ -1,0 +1,186 @@
+"""Optimizers with Keras 3's update rules.
+
+An optimizer updates the model's parameter arrays *in place*.  It is built
+once for an ordered list of parameters (the model's ``get_weights()`` order)
+and keeps one slot array per parameter per state variable.  Its whole state
+(step count and slots) is exported by :meth:`Optimizer.get_state` as plain
+NumPy arrays and restored by :meth:`Optimizer.set_state`, so a saved model can
+resume training exactly.
+
+SGD (Keras 3), learning rate lr, momentum mu, gradient g:
+
+    mu == 0:   theta <- theta - lr * g
+    mu >  0:   m <- mu * m - lr * g ;   theta <- theta + m
+
+Adam (Keras 3), step t = iterations + 1:
+
+    alpha <- lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+    m     <- m + (g - m) * (1 - beta_1)
+    v     <- v + (g^2 - v) * (1 - beta_2)
+    theta <- theta - alpha * m / (sqrt(v) + epsilon)
+
+(Keras folds the bias corrections into alpha, so epsilon is added to
+sqrt(v), not to sqrt(v_hat) as in PyTorch; the two differ only when sqrt(v)
+is close to epsilon.)
+"""
+import math
+
+import numpy as np
+
+from .errors import InvalidArgumentError, ShapeError
+
+
+def _check_rate(value, name, low=0.0, high=math.inf, include_low=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be a finite number, got {value!r}")
+    ok = (value >= low if include_low else value > low) and value < high
+    if not ok:
+        bracket = "[" if include_low else "("
+        raise InvalidArgumentError(f"{name} must be in {bracket}{low}, {high}), got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    name = "optimizer"
+    slot_names = ()
+
+    def __init__(self, learning_rate):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        self.iterations = 0
+        self.slots = {}
+
+    @property
+    def built(self):
+        return bool(self.slots) or not self.slot_names
+
+    def build(self, params):
+        """Create zeroed slots shaped like ``params`` (a list of arrays)."""
+        self.slots = {name: [np.zeros_like(p) for p in params] for name in self.slot_names}
+
+    def apply(self, params, grads):
+        """Update every array in ``params`` in place from ``grads``; count a step."""
+        if len(params) != len(grads):
+            raise ShapeError(f"got {len(params)} parameters but {len(grads)} gradients")
+        if self.slot_names and not self.slots:
+            self.build(params)
+        for index, (param, grad) in enumerate(zip(params, grads)):
+            if grad is None or grad.shape != param.shape:
+                raise ShapeError(
+                    f"gradient {index} has shape {None if grad is None else grad.shape}, "
+                    f"parameter has {param.shape}"
+                )
+            self._update(index, param, grad)
+        self.iterations += 1
+
+    def _update(self, index, param, grad):
+        raise NotImplementedError
+
+    # -- state, for saving and resuming --------------------------------------
+    def get_config(self):
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    def get_state(self):
+        """``{"iterations": int, "<slot>": [arrays in parameter order], ...}``."""
+        state = {"iterations": int(self.iterations)}
+        for name in self.slot_names:
+            state[name] = [s.copy() for s in self.slots.get(name, [])]
+        return state
+
+    def set_state(self, state):
+        """Restore what :meth:`get_state` returned (after ``build``)."""
+        iterations = state.get("iterations")
+        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
+            raise InvalidArgumentError(f"optimizer iterations must be a non-negative int, got {iterations!r}")
+        slots = {}
+        for name in self.slot_names:
+            arrays = state.get(name)
+            if not isinstance(arrays, (list, tuple)):
+                raise ShapeError(f"optimizer state has no list of {name!r} slots")
+            if self.slots:
+                expected = [s.shape for s in self.slots[name]]
+                got = [np.shape(a) for a in arrays]
+                if got != expected:
+                    raise ShapeError(
+                        f"optimizer slots {name!r} have shapes {got}, the model's parameters {expected}"
+                    )
+            slots[name] = [np.array(a, copy=True) for a in arrays]
+        self.slots = slots
+        self.iterations = int(iterations)
+
+
+class SGD(Optimizer):
+    name = "sgd"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0):
+        super().__init__(learning_rate)
+        self.momentum = _check_rate(momentum, "momentum", 0.0, 1.0, include_low=True)
+        self.slot_names = ("momentum",) if self.momentum > 0 else ()
+
+    def _update(self, index, param, grad):
+        lr = param.dtype.type(self.learning_rate)
+        if self.momentum > 0:
+            m = self.slots["momentum"][index]
+            m *= param.dtype.type(self.momentum)
+            m -= lr * grad
+            param += m
+        else:
+            param -= lr * grad
+
+    def get_config(self):
+        config = super().get_config()
+        config["momentum"] = self.momentum
+        return config
+
+
+class Adam(Optimizer):
+    name = "adam"
+    slot_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.beta_1 = _check_rate(beta_1, "beta_1", 0.0, 1.0, include_low=True)
+        self.beta_2 = _check_rate(beta_2, "beta_2", 0.0, 1.0, include_low=True)
+        self.epsilon = _check_rate(epsilon, "epsilon")
+
+    def apply(self, params, grads):
+        step = self.iterations + 1
+        # bias corrections folded into the step size, as Keras 3 does
+        self._alpha = self.learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        super().apply(params, grads)
+
+    def _update(self, index, param, grad):
+        dtype = param.dtype.type
+        m = self.slots["m"][index]
+        v = self.slots["v"][index]
+        m += (grad - m) * dtype(1.0 - self.beta_1)
+        v += (grad * grad - v) * dtype(1.0 - self.beta_2)
+        param -= dtype(self._alpha) * m / (np.sqrt(v) + dtype(self.epsilon))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return config
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def get_optimizer(optimizer):
+    """An :class:`Optimizer` instance, or a name (``"adam"``, ``"sgd"``) with defaults."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
+        return OPTIMIZERS[optimizer.lower()]()
+    raise InvalidArgumentError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+
+
+def optimizer_from_config(config):
+    """Rebuild an optimizer from :meth:`Optimizer.get_config`."""
+    config = dict(config)
+    cls = OPTIMIZERS.get(config.pop("name", None))
+    if cls is None:
+        raise InvalidArgumentError(f"unknown optimizer config {config!r}")
+    try:
+        return cls(**config)
+    except TypeError as error:
+        raise InvalidArgumentError(f"bad optimizer config: {error}") from None

@@ -1,0 +1,17 @@
+"""Plain-NumPy twin of :mod:`fastcnn.kernels.softmax`."""
+import numpy as np
+
+
+def softmax_forward(z):
+    """p = exp(z - max z) / sum exp(z - max z), row by row."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(dout, p):
+    """dz = J^T dout with the softmax Jacobian J[k, j] = p_k (delta_kj - p_j), per row."""
+    dz = np.empty_like(p)
+    for n in range(p.shape[0]):
+        jacobian = np.diag(p[n]) - np.outer(p[n], p[n])
+        dz[n] = jacobian.T @ dout[n]
+    return dz
