@@ -63,12 +63,14 @@ class Optimizer:
             raise ShapeError(f"got {len(params)} parameters but {len(grads)} gradients")
         if self.slot_names and not self.slots:
             self.build(params)
+        # check everything first: a step is applied to all parameters or to none
         for index, (param, grad) in enumerate(zip(params, grads)):
             if grad is None or grad.shape != param.shape:
                 raise ShapeError(
                     f"gradient {index} has shape {None if grad is None else grad.shape}, "
                     f"parameter has {param.shape}"
                 )
+        for index, (param, grad) in enumerate(zip(params, grads)):
             self._update(index, param, grad)
         self.iterations += 1
 

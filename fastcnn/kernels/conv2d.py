@@ -144,7 +144,7 @@ def _padded_input(x, w, b, strides, padding):
             f"kernel expects {kernel_C_in} input channels but x has {C_in} (shape {x.shape})"
         )
     _, _, (pad_top, pad_bottom), (pad_left, pad_right) = window_geometry(
-        H, W, KH, KW, SH, SW, padding
+        H, W, KH, KW, SH, SW, padding, what="kernel"
     )
     if pad_top or pad_bottom or pad_left or pad_right:
         x = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))

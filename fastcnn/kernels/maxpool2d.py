@@ -6,7 +6,8 @@ clipped to the input: padding never wins a maximum.
 
     forward:   out[n, oh, ow, c]    = max over the window of x[n, h, w, c]
                argmax[n, oh, ow, c] = h * W + w of the FIRST maximal element
-                                      (row-major order inside the window)
+                                      (row-major order inside the window;
+                                      a NaN counts as the maximum, like np.max)
     backward:  dx[n, h, w, c] = sum of G[n, oh, ow, c] over every window whose
                argmax is (h, w)      (G = dL/d out; windows may overlap)
 
@@ -37,15 +38,17 @@ def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out, argmax):
                 best_at = argmax[n, oh, ow]
                 # The window's first element starts as the maximum; a later
                 # element replaces it only if strictly larger, so ties go to
-                # the first maximal element in row-major order.
+                # the first maximal element in row-major order.  A NaN wins
+                # over any number (like np.max) and the first NaN stays.
                 for c in range(C):
                     best[c] = x[n, h_start, w_start, c]
                     best_at[c] = h_start * W + w_start
                 for h in range(h_start, h_stop):
                     for w in range(w_start, w_stop):
                         for c in range(C):
-                            if x[n, h, w, c] > best[c]:
-                                best[c] = x[n, h, w, c]
+                            value = x[n, h, w, c]
+                            if value > best[c] or (np.isnan(value) and not np.isnan(best[c])):
+                                best[c] = value
                                 best_at[c] = h * W + w
 
 
@@ -58,7 +61,7 @@ def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
     (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
     x = float_array(x, 4, "x")
     N, H, W, C = x.shape
-    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding)
+    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
     out = np.empty((N, OH, OW, C), dtype=x.dtype)
     argmax = np.empty((N, OH, OW, C), dtype=np.int64)
     _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out, argmax)

@@ -12,7 +12,8 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         self._check_input(x)
+        self._remember(training, input_shape=x.shape)
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dout):
-        return dout.reshape((dout.shape[0],) + self.input_shape)
+        return dout.reshape(self._recall()["input_shape"])

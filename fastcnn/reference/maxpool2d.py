@@ -1,9 +1,9 @@
 """Plain-NumPy twin of :mod:`fastcnn.kernels.maxpool2d`.
 
-Pads with -inf (so padding never wins), views every window with
-``sliding_window_view``, and takes ``max``/``argmax`` over the flattened
-window: NumPy's argmax returns the first maximal element in row-major order,
-which is exactly the tie rule of the kernel.
+Pads with -inf, views every window with ``sliding_window_view`` and takes
+the ``max`` over the flattened window.  The argmax is the first element (in
+row-major order, the kernel's tie rule) that equals the maximum and is not
+padding, so padding never wins even when the window holds only -inf.
 """
 import numpy as np
 
@@ -17,12 +17,17 @@ def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
     N, H, W, C = x.shape
     OH, OW, pad_h, pad_w = window_geometry(H, W, KH, KW, SH, SW, normalize_padding(padding))
     xp = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=-np.inf)
+    valid = np.pad(np.ones((H, W), bool), (pad_h, pad_w))  # False on the padding
     # windows[n, i, j, c, kh, kw]: all stride-1 windows, then keep every S-th
     windows = np.lib.stride_tricks.sliding_window_view(xp, (KH, KW), axis=(1, 2))
     windows = windows[:, ::SH, ::SW][:, :OH, :OW]
     flat = windows.reshape(N, OH, OW, C, KH * KW)
-    first_max = flat.argmax(axis=-1)
-    out = flat.max(axis=-1)
+    valid_flat = np.lib.stride_tricks.sliding_window_view(valid, (KH, KW))[::SH, ::SW][:OH, :OW]
+    valid_flat = valid_flat.reshape(1, OH, OW, 1, KH * KW)
+    out = flat.max(axis=-1)  # -inf padding never exceeds a real value; NaN propagates
+    # the first real (not padding) element equal to the maximum
+    is_max = (flat == out[..., None]) | (np.isnan(flat) & np.isnan(out[..., None]))
+    first_max = np.argmax(is_max & valid_flat, axis=-1)
     # window (oh, ow) starts at padded row oh*SH, i.e. input row oh*SH - pad_top
     kh, kw = np.divmod(first_max, KW)
     h = np.arange(OH)[None, :, None, None] * SH + kh - pad_h[0]

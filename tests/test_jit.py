@@ -1,0 +1,88 @@
+"""Every kernel is compiled with the shared options, lands in numba's on-disk
+cache, and runs as plain Python under NUMBA_DISABLE_JIT=1."""
+import importlib
+import inspect
+import pkgutil
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from numba.core.registry import CPUDispatcher
+
+import fastcnn.kernels
+from fastcnn._jit import JIT_OPTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL_MODULES = [
+    importlib.import_module(f"fastcnn.kernels.{info.name}")
+    for info in pkgutil.iter_modules(fastcnn.kernels.__path__) if not info.name.startswith("_")
+]
+
+
+def jitted_functions():
+    for module in KERNEL_MODULES:
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher):
+                yield f"{module.__name__}.{name}", obj
+
+
+def test_every_kernel_uses_the_shared_jit_options():
+    found = dict(jitted_functions())
+    assert len(found) == 11  # a forward and a backward per op, one fused loss
+    for name, dispatcher in found.items():
+        for option, value in JIT_OPTIONS.items():
+            if option == "cache":  # not a target option: it installs an on-disk cache
+                assert type(dispatcher._cache).__name__ == "FunctionCache", name
+            else:
+                assert dispatcher.targetoptions.get(option) == value, (name, option)
+
+
+def test_kernels_never_ask_numba_for_threads():
+    # numba 0.68 silently refuses to cache a kernel that calls these
+    for module in KERNEL_MODULES:
+        source = inspect.getsource(module)
+        assert "get_num_threads" not in source and "get_thread_id" not in source, module.__name__
+
+
+def run_python(code, env_extra):
+    env = dict(os.environ, **env_extra)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_every_kernel_is_cached_on_disk(tmp_path):
+    """Compile into an empty cache dir (no 'Cannot cache' warning allowed),
+    then a second process must load every kernel from that cache."""
+    code = """
+        import warnings, json
+        from numba.core.errors import NumbaWarning
+        warnings.simplefilter("error", NumbaWarning)
+        from fastcnn.warmup import compile_all
+        from tests.test_jit import jitted_functions
+        compile_all()
+        stats = {name: (sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))
+                 for name, d in jitted_functions()}
+        print(json.dumps(stats))
+    """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    first = run_python(code, env)
+    assert first.returncode == 0, first.stderr
+    second = run_python(code, env)
+    assert second.returncode == 0, second.stderr
+    import json
+    stats = json.loads(second.stdout.strip().splitlines()[-1])
+    not_cached = {name: s for name, s in stats.items() if s[1] != 0 or s[0] == 0}
+    assert not not_cached, f"kernels compiled again instead of loading from the cache: {not_cached}"
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already running without the JIT")
+def test_small_subset_passes_with_the_jit_disabled():
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-m", "nojit", "-p", "no:cacheprovider", "tests/kernels"],
+        cwd=ROOT, env=dict(os.environ, NUMBA_DISABLE_JIT="1"), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and "6 passed" in result.stdout, result.stdout[-500:]

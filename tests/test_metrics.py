@@ -1,0 +1,69 @@
+"""Metrics: exact AUC equals the pairwise definition; accuracy by argmax."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastcnn.errors import InvalidArgumentError, ShapeError
+from fastcnn.metrics import (auc_macro, auc_micro, average_ranks, categorical_accuracy, get_metric,
+                             roc_auc_binary)
+
+
+def auc_by_pairs(labels, scores):
+    """P(score of a random positive > score of a random negative), ties 1/2."""
+    pos = scores[labels == 1]
+    neg = scores[labels == 0]
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return wins / (len(pos) * len(neg))
+
+
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 6)), min_size=2, max_size=60))
+def test_binary_auc_equals_pair_counting(pairs):
+    labels = np.array([p[0] for p in pairs])
+    scores = np.array([p[1] for p in pairs], dtype=float) / 6  # small integers: many ties
+    got = roc_auc_binary(labels, scores)
+    if labels.min() == labels.max():
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(auc_by_pairs(labels, scores), abs=1e-12)
+
+
+def test_average_ranks_share_ties():
+    np.testing.assert_array_equal(average_ranks([0.3, 0.1, 0.3, 0.2]), [3.5, 1, 3.5, 2])
+
+
+def test_micro_auc_flattens_one_hot_labels_like_keras():
+    rng = np.random.default_rng(0)
+    y = np.eye(4)[rng.integers(0, 4, 50)]
+    p = rng.dirichlet(np.ones(4), 50)
+    assert auc_micro(y, p) == pytest.approx(auc_by_pairs(y.ravel(), p.ravel()))
+    per_class = [auc_by_pairs(y[:, k], p[:, k]) for k in range(4)]
+    assert auc_macro(y, p) == pytest.approx(np.mean(per_class))
+
+
+def test_perfect_and_inverted_predictions():
+    y = np.eye(3)[[0, 1, 2, 0]]
+    assert auc_micro(y, y * 0.9 + 0.05) == 1.0
+    assert auc_micro(y, 1 - y) == 0.0
+    assert categorical_accuracy(y, y) == 1.0
+
+
+def test_macro_skips_absent_classes():
+    y = np.eye(3)[[0, 1, 0, 1]]  # class 2 never occurs
+    p = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.4, 0.5, 0.1]])
+    assert auc_macro(y, p) == 1.0
+
+
+def test_accuracy_counts_argmax_matches():
+    y = np.eye(3)[[0, 1, 2, 2]]
+    p = np.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.0, 0.1, 0.9], [0.4, 0.3, 0.3]])
+    assert categorical_accuracy(y, p) == 0.5
+
+
+def test_errors():
+    with pytest.raises(ShapeError, match="must both be"):
+        auc_micro(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(InvalidArgumentError, match="unknown metric 'f1'"):
+        get_metric("f1")
