@@ -26,3 +26,11 @@ class NotBuiltError(FastcnnError, RuntimeError):
 
 class TrainingDivergedError(FastcnnError, FloatingPointError):
     """The loss became NaN or infinite during training."""
+
+
+class DataError(FastcnnError, ValueError):
+    """A data set, image or label file cannot be used (names the file)."""
+
+
+class ModelFileError(FastcnnError, ValueError):
+    """A file is not a valid fastcnn model file (names the problem)."""

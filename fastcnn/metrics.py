@@ -98,3 +98,29 @@ def get_metric(name):
     if isinstance(name, str) and name in METRICS:
         return name, METRICS[name]
     raise InvalidArgumentError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
+
+
+def confusion_matrix(true_index, predicted_index, num_classes):
+    """counts[i, j] = number of samples of true class i predicted as class j."""
+    true_index = np.asarray(true_index, dtype=np.int64)
+    predicted_index = np.asarray(predicted_index, dtype=np.int64)
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (true_index, predicted_index), 1)
+    return counts
+
+
+def per_class_scores(counts):
+    """Precision, recall, F1 and support per class from a confusion matrix.
+
+    precision_k = counts[k, k] / (column k sum)   (of those predicted k, how many are k)
+    recall_k    = counts[k, k] / (row k sum)      (of the true k, how many were found)
+    F1_k        = 2 precision recall / (precision + recall)
+    Undefined ratios (0 / 0) are NaN.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    hits = np.diag(counts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = hits / counts.sum(axis=0)
+        recall = hits / counts.sum(axis=1)
+        f1 = 2 * precision * recall / (precision + recall)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": counts.sum(axis=1).astype(np.int64)}

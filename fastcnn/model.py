@@ -55,6 +55,11 @@ class Sequential:
         self.loss = None
         self.metrics = []
         self.stop_training = False
+        # what a saved model needs besides weights (see fastcnn.io): the class
+        # names in one-hot order, how raw images become inputs, training notes
+        self.class_names = None
+        self.preprocessing = {}
+        self.training_info = {}
         self._assign_names()
         self.input_shape = self._build(input_shape)
         # shuffling draws from its own stream, so it never disturbs initialisation
@@ -174,8 +179,11 @@ class Sequential:
         if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape:
             expected = ", ".join(map(str, ("N",) + self.input_shape))
             raise ShapeError(f"{name} must have shape ({expected}), got {x.shape}")
-        if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-            raise ShapeError(f"{name} must hold numbers, got dtype {x.dtype}")
+        if x.dtype != np.uint8 and not np.issubdtype(x.dtype, np.floating):
+            raise ShapeError(
+                f"{name} must be float (already scaled, e.g. to [0, 1]) or uint8 pixels (0-255), "
+                f"got dtype {x.dtype}"
+            )
         return x
 
     def _check_xy(self, x, y, name="x"):
@@ -191,6 +199,11 @@ class Sequential:
         return x, y
 
     def _as_input(self, x):
+        """A batch as the model's float dtype.  uint8 pixels are divided by 255
+        (like torchvision's ToTensor), so images can stay uint8 in memory (4x
+        smaller) and be scaled batch by batch; float input is used as given."""
+        if x.dtype == np.uint8:
+            return np.divide(x, 255, dtype=self.dtype)
         return np.ascontiguousarray(x, dtype=self.dtype)
 
     # -- forward / backward ---------------------------------------------------
@@ -302,8 +315,9 @@ class Sequential:
         shuffling, as Keras does; ``validation_data=(x_val, y_val)`` overrides it.
         ``seed`` fixes the shuffling order of this call; without it the
         model's own shuffling stream (seeded by the model's seed) continues.
-        ``x`` may be any array-like indexable by row (e.g. a uint8 memmap):
-        each batch is converted to the model's float dtype on the fly.
+        ``x`` is float (used as given) or uint8 pixels, which are divided by
+        255 one batch at a time, so a uint8 array (or memmap) never needs a
+        float copy in memory.
         """
         self._require_compiled()
         x, y = self._check_xy(x, y)

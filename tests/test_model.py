@@ -165,11 +165,14 @@ def test_config_round_trip_rebuilds_the_same_model():
     assert clone.get_config() == model.get_config()
 
 
-def test_uint8_input_is_accepted_batch_by_batch():
+def test_uint8_pixels_are_scaled_to_unit_range_and_other_integers_refused():
     x, y = data(10)
     model = small_model().compile(Adam())
-    as_uint8 = (x * 255).astype(np.uint8)
-    np.testing.assert_allclose(model.predict(as_uint8), model.predict(as_uint8.astype(np.float32)))
+    pixels = (x * 255).astype(np.uint8)
+    np.testing.assert_array_equal(model.predict(pixels), model.predict(pixels.astype(np.float32) / 255))
+    assert model.evaluate(pixels, y) == model.evaluate(pixels.astype(np.float32) / 255, y)
+    with pytest.raises(ShapeError, match="must be float .* or uint8 pixels .*got dtype int64"):
+        model.predict(pixels.astype(np.int64))
 
 
 def test_callbacks_see_every_epoch_and_can_stop_training():
