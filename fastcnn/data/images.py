@@ -1,0 +1,99 @@
+"""Decoding one image file into the model's input: RGB uint8 (H, W, 3).
+
+Steps, in order:
+
+1. open and fully decode with Pillow (a truncated or foreign file is a
+   :class:`DataError` naming the file; Pillow's decompression-bomb warning is
+   an error too);
+2. convert any mode to 8-bit RGB: grayscale is repeated into three channels,
+   16-bit grayscale is scaled 65535 -> 255 (not clipped), palette images are
+   expanded, CMYK is converted, and transparent images are composited over
+   black (the colour of the sky);
+3. optionally keep only the central square of side ``crop * min(width,
+   height)`` (Galaxy Zoo cutouts show the galaxy small in the middle of the
+   frame; the shared data's reference numbers use 212 of 423 px, ``crop=0.5``);
+   without ``crop`` a non-square image is cut to its central square, so
+   resizing never distorts the galaxy;
+4. resize to ``size`` = (H, W) with bilinear interpolation.
+"""
+import warnings
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import DataError, InvalidArgumentError
+
+#: bump when decoding changes, so decode caches made by older code are ignored
+DECODER_VERSION = 1
+
+
+def check_crop(crop):
+    if crop is None:
+        return None
+    if isinstance(crop, bool) or not isinstance(crop, (int, float)) or not 0 < crop <= 1:
+        raise InvalidArgumentError(f"crop must be a fraction in (0, 1], got {crop!r}")
+    return float(crop)
+
+
+def _to_rgb(image, path):
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit (or 32-bit integer) grayscale: scale the 0..65535 range to 0..255
+        values = np.asarray(image, dtype=np.float64)
+        gray = np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray, mode="L").convert("RGB")
+    if mode == "F":
+        raise DataError(f"{path}: 32-bit float images are not supported; save it as 8- or 16-bit PNG")
+    if mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") or "transparency" in image.info:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
+        rgb = rgba[..., :3] * (rgba[..., 3:] / 255.0)  # over a black background
+        return Image.fromarray(np.round(rgb).astype(np.uint8), mode="RGB")
+    try:
+        return image.convert("RGB")  # L, 1, CMYK, YCbCr, LAB, HSV
+    except (ValueError, OSError) as error:
+        raise DataError(f"{path}: cannot convert image mode {mode} to RGB ({error})") from None
+
+
+def _centre_square(image, crop):
+    width, height = image.size
+    side = min(width, height)
+    if crop is not None:
+        side = max(1, int(round(side * crop)))
+    if (side, side) == (width, height):
+        return image
+    left = (width - side) // 2
+    top = (height - side) // 2
+    return image.crop((left, top, left + side, top + side))
+
+
+def decode_image(path, size=(128, 128), crop=None):
+    """Read ``path`` and return RGB uint8 pixels of shape ``(size[0], size[1], 3)``."""
+    crop = check_crop(crop)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                image = _to_rgb(image, path)
+                image = _centre_square(image, crop)
+                height, width = size
+                if image.size != (width, height):
+                    image = image.resize((width, height), Image.BILINEAR)
+                pixels = np.asarray(image, dtype=np.uint8)
+    except FileNotFoundError:
+        raise DataError(f"image not found: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"expected an image file, got a folder: {path}") from None
+    except UnidentifiedImageError:
+        raise DataError(f"not an image Pillow can read: {path}") from None
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise DataError(f"{path}: refused, too many pixels ({error})") from None
+    except DataError:
+        raise
+    except (OSError, SyntaxError, ValueError) as error:
+        raise DataError(f"cannot decode image {path}: {error}") from None
+    if pixels.shape != (size[0], size[1], 3):
+        raise DataError(f"{path}: decoded to shape {pixels.shape}, expected {(size[0], size[1], 3)}")
+    return pixels
