@@ -23,3 +23,7 @@ __all__ = [
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
 ]
+
+from .io import load_model, save_model  # noqa: E402  (needs Sequential)
+
+__all__ += ["save_model", "load_model"]

@@ -1,0 +1,222 @@
+"""Model files: one ``.npz`` holding everything ``predict`` and ``train`` need.
+
+Layout (a plain zip of ``.npy`` arrays, readable with NumPy alone)::
+
+    config          uint8 bytes of a UTF-8 JSON document:
+                      {"format": "fastcnn-model", "format_version": 1,
+                       "fastcnn_version": ..., "model": <Sequential.get_config()>,
+                       "weights": [{"name", "shape", "dtype"}, ...],
+                       "compile": {"loss", "metrics", "optimizer": <config>},
+                       "optimizer_state": {"iterations", "slots": {"m": 8, ...}},
+                       "shuffle_rng": <bit generator state>,
+                       "class_names": [...], "preprocessing": {...}, "training": {...}}
+    weight_0 ...    the parameters in get_weights() order
+    slot_m_0 ...    optimizer slots, same order
+
+Saving is atomic: the file is written under a temporary name in the same
+folder, flushed to disk, then renamed over the target, so a crash never
+leaves a half-written model.  Loading never unpickles (``allow_pickle=False``)
+and checks every array's name, shape and dtype against the config before
+using it; anything unexpected is a :class:`ModelFileError` with one line.
+"""
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._files import atomic_write
+from .errors import FastcnnError, ModelFileError
+from .model import Sequential
+from .optimizers import optimizer_from_config
+
+FORMAT = "fastcnn-model"
+FORMAT_VERSION = 1
+
+
+def save_model(model, path, training=None):
+    """Write ``model`` (weights, optimizer state, class names, preprocessing,
+    and an optional ``training`` dict such as the history) to ``path``."""
+    path = Path(path)
+    weights = model.get_weights()
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "fastcnn_version": __version__,
+        "model": model.get_config(),
+        "weights": [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
+                    for n, w in zip(model.weight_names(), weights)],
+        "class_names": list(model.class_names) if model.class_names else None,
+        "preprocessing": model.preprocessing,
+        "shuffle_rng": model.shuffle_rng.bit_generator.state,
+        "training": training or {},
+    }
+    arrays = {f"weight_{i}": w for i, w in enumerate(weights)}
+    if model.compiled:
+        state = model.optimizer.get_state()
+        config["compile"] = {
+            "loss": model.loss.get_config(),
+            "metrics": [name for name, _ in model.metrics],
+            "optimizer": model.optimizer.get_config(),
+        }
+        config["optimizer_state"] = {
+            "iterations": state["iterations"],
+            "slots": {name: len(state[name]) for name in model.optimizer.slot_names if state.get(name)},
+        }
+        for name in config["optimizer_state"]["slots"]:
+            for i, slot in enumerate(state[name]):
+                arrays[f"slot_{name}_{i}"] = slot
+    arrays["config"] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
+    _atomic_savez(path, arrays)
+    return path
+
+
+def _atomic_savez(path, arrays):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as handle:
+        np.savez(handle, **arrays)  # numeric arrays only: nothing is pickled
+
+
+def read_config(path):
+    """The JSON config of a model file (checks format and version only)."""
+    with _open(path) as archive:
+        return _config(archive, path)
+
+
+def _open(path):
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path}")
+    if path.is_dir():
+        raise ModelFileError(f"expected a model file, got a folder: {path}")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(f"{path}: not a fastcnn model file ({_short(error)})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError(f"{path}: not a fastcnn model file (a single .npy array)")
+    return archive
+
+
+def _short(error):
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _array(archive, key, path):
+    try:
+        return archive[key]
+    except KeyError:
+        raise ModelFileError(f"{path}: array {key!r} is missing") from None
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ModelFileError(f"{path}: array {key!r} holds Python objects; fastcnn never unpickles") from None
+        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
+
+
+def _config(archive, path):
+    if "config" not in archive.files:
+        raise ModelFileError(f"{path}: not a fastcnn model file (no 'config' entry)")
+    raw = _array(archive, "config", path)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelFileError(f"{path}: not a fastcnn model file (bad 'config' entry)")
+    try:
+        config = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path}: the model config is not valid JSON ({error})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a fastcnn model file (format {config.get('format') if isinstance(config, dict) else None!r})")
+    version = config.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{path}: bad format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: written by a newer fastcnn (model format {version}, this fastcnn reads up to "
+            f"{FORMAT_VERSION}); upgrade fastcnn"
+        )
+    return config
+
+
+def load_model(path, compile=True):
+    """Rebuild the model saved at ``path``: architecture, weights, class names,
+    preprocessing and (with ``compile=True``) optimizer and its state."""
+    with _open(path) as archive:
+        config = _config(archive, path)
+        try:
+            model = Sequential.from_config(config["model"])
+        except FastcnnError as error:
+            raise ModelFileError(f"{path}: bad model config: {error}") from None
+        except (KeyError, TypeError) as error:
+            raise ModelFileError(f"{path}: bad model config ({_short(error)})") from None
+        expected = [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
+                    for n, w in zip(model.weight_names(), model._parameters())]
+        if config.get("weights") != expected:
+            raise ModelFileError(f"{path}: the weight list does not match the architecture in the config")
+        weights = []
+        for i, spec in enumerate(expected):
+            array = _array(archive, f"weight_{i}", path)
+            if list(array.shape) != spec["shape"] or array.dtype.name != spec["dtype"]:
+                raise ModelFileError(
+                    f"{path}: weight {spec['name']} is {array.dtype.name}{list(array.shape)}, "
+                    f"expected {spec['dtype']}{spec['shape']}"
+                )
+            if not np.all(np.isfinite(array)):
+                raise ModelFileError(f"{path}: weight {spec['name']} contains NaN or infinity")
+            weights.append(array)
+        model.set_weights(weights)
+        model.class_names = tuple(config["class_names"]) if config.get("class_names") else None
+        model.preprocessing = dict(config.get("preprocessing") or {})
+        model.training_info = dict(config.get("training") or {})
+        if config.get("shuffle_rng"):
+            try:
+                model.shuffle_rng.bit_generator.state = config["shuffle_rng"]
+            except (TypeError, ValueError, KeyError) as error:
+                raise ModelFileError(f"{path}: bad shuffle_rng state ({_short(error)})") from None
+        if compile and config.get("compile"):
+            _restore_optimizer(model, config, archive, path)
+    return model
+
+
+def _restore_optimizer(model, config, archive, path):
+    settings = config["compile"]
+    try:
+        optimizer = optimizer_from_config(settings["optimizer"])
+        model.compile(optimizer, loss=_loss_from_config(settings["loss"]), metrics=settings.get("metrics", []))
+    except FastcnnError as error:
+        raise ModelFileError(f"{path}: bad training settings: {error}") from None
+    except (KeyError, TypeError) as error:
+        raise ModelFileError(f"{path}: bad training settings ({_short(error)})") from None
+    saved = config.get("optimizer_state") or {}
+    slots = saved.get("slots") or {}
+    state = {"iterations": saved.get("iterations", 0)}
+    params = model._parameters()
+    for name in optimizer.slot_names:
+        count = slots.get(name, 0)
+        if count == 0 and saved.get("iterations", 0) == 0:
+            state[name] = [np.zeros_like(p) for p in params]
+            continue
+        if count != len(params):
+            raise ModelFileError(f"{path}: optimizer state {name!r} has {count} arrays, the model {len(params)}")
+        arrays = []
+        for i, param in enumerate(params):
+            array = _array(archive, f"slot_{name}_{i}", path)
+            if array.shape != param.shape or array.dtype != param.dtype:
+                raise ModelFileError(f"{path}: optimizer slot {name}_{i} has the wrong shape or dtype")
+            arrays.append(array)
+        state[name] = arrays
+    try:
+        optimizer.set_state(state)
+    except FastcnnError as error:
+        raise ModelFileError(f"{path}: bad optimizer state: {error}") from None
+
+
+def _loss_from_config(loss_config):
+    from .losses import LOSSES
+
+    if not isinstance(loss_config, dict) or loss_config.get("name") not in LOSSES:
+        raise ModelFileError(f"unknown loss {loss_config!r}")
+    options = {k: v for k, v in loss_config.items() if k != "name"}
+    return LOSSES[loss_config["name"]](**options)
