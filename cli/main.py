@@ -1,20 +1,19 @@
 """``fastcnn`` command-line entry point.
 
-User errors (bad arguments, bad files) print one line ``Error: ...`` and exit
-with status 2; they never show a traceback.
+User errors (bad arguments, missing or bad files) print one line
+``Error: ...`` and exit with status 2; they never show a traceback.
 """
 import sys
 
 import click
 
 import fastcnn
-from fastcnn.errors import FastcnnError
 
-
-class UserError(click.ClickException):
-    """A problem with what the user asked for: one line, exit status 2."""
-
-    exit_code = 2
+from .common import UserError, user_errors
+from .data import data
+from .evaluate import evaluate
+from .predict import predict
+from .train import train
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,15 +23,39 @@ def cli():
 
 
 @cli.command()
-@click.option("--input-size", type=int, default=128, show_default=True, help="Input height and width in pixels.")
-@click.option("--classes", type=int, default=4, show_default=True, help="Number of output classes.")
-def summary(input_size, classes):
-    """Print the layer table of the reference galaxy classifier."""
-    try:
+@click.argument("model_path", metavar="[MODEL]", required=False, type=click.Path(path_type=str))
+@click.option("--input-size", type=int, default=128, show_default=True,
+              help="Without MODEL: input height and width of the reference model.")
+@click.option("--classes", type=int, default=4, show_default=True, help="Without MODEL: number of classes.")
+@user_errors
+def summary(model_path, input_size, classes):
+    """Print the layer table of a saved MODEL, or of the reference galaxy classifier."""
+    if model_path is None:
         model = fastcnn.galaxy_classifier(input_shape=(input_size, input_size, 3), num_classes=classes)
-    except FastcnnError as error:
-        raise UserError(str(error)) from None
+        model.summary()
+        return
+    model = fastcnn.load_model(model_path)
     model.summary()
+    if model.class_names:
+        click.echo(f"Classes: {', '.join(model.class_names)}")
+    if model.preprocessing:
+        click.echo("Preprocessing: " + ", ".join(f"{k} {v}" for k, v in model.preprocessing.items()))
+    info = model.training_info
+    if info.get("epochs_done"):
+        history = info.get("history", {})
+        line = f"Trained: {info['epochs_done']} epochs on {info.get('data', {}).get('source', '?')}"
+        if history.get("val_categorical_accuracy"):
+            line += (f"; final val_categorical_accuracy {history['val_categorical_accuracy'][-1]:.4f}, "
+                     f"val_auc {history['val_auc'][-1]:.4f}")
+        click.echo(line)
+
+
+cli.add_command(train)
+cli.add_command(evaluate)
+cli.add_command(predict)
+cli.add_command(data)
+
+__all__ = ["cli", "main", "UserError"]
 
 
 def main(argv=None):

@@ -1,0 +1,92 @@
+"""What every command shares: user errors, data options, loading models."""
+import functools
+
+import click
+
+from fastcnn.errors import FastcnnError
+
+
+class UserError(click.ClickException):
+    """A problem with what the user asked for: one line ``Error: ...``, exit status 2."""
+
+    exit_code = 2
+
+
+def user_errors(command):
+    """Turn fastcnn's own errors (and file-system errors) into one-line user errors."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except FastcnnError as error:
+            raise UserError(str(error)) from None
+        except PermissionError as error:
+            raise UserError(f"permission denied: {error.filename}") from None
+        except OSError as error:
+            where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+            raise UserError(f"{error.strerror or error}{where}") from None
+
+    return wrapper
+
+
+def data_options(command):
+    """--data and the options that say how to read it."""
+    options = [
+        click.option("--data", "data_path", type=click.Path(dir_okay=True, path_type=str), default=None,
+                     help="A labels .csv, a folder of class folders, or an .npz (data + one-hot labels). "
+                          "Default: the built-in procedural galaxies."),
+        click.option("--file-column", default="file", show_default=True, help="CSV column with image paths."),
+        click.option("--label-column", default="label", show_default=True, help="CSV column with class names."),
+        click.option("--no-cache", is_flag=True, help="Decode every image again (skip the on-disk decode cache)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def echo_dataset(dataset, err=False):
+    height, width = dataset.image_shape[:2]
+    click.echo(f"Data: {dataset.source}: {len(dataset)} images {height}x{width}, "
+               f"{len(dataset.class_names)} classes", err=err)
+    click.echo(f"  class counts: {dataset.describe_counts()}", err=err)
+    for note in dataset.notes:
+        click.echo(f"  {note}", err=err)
+
+
+def load_trained_model(path):
+    """A saved model, which must know its class names."""
+    from fastcnn.io import load_model
+
+    model = load_model(path)
+    if not model.class_names:
+        raise UserError(f"{path}: the model has no class names; it was not saved by fastcnn train")
+    return model
+
+
+def evaluation_data(model, data_path, file_column, label_column, no_cache):
+    """The data to evaluate ``model`` on, and a phrase describing it.
+
+    With ``--data``: every image there.  Without: the validation split of the
+    data the model was trained on (recomputed from the seed it recorded).
+    """
+    from fastcnn.data import load_dataset, stratified_split
+
+    size = tuple(model.input_shape[:2])
+    crop = model.preprocessing.get("crop")
+    if data_path is not None:
+        dataset = load_dataset(data_path, image_size=size, crop=crop, file_column=file_column,
+                               label_column=label_column, class_names=model.class_names, use_cache=not no_cache)
+        return dataset, f"all {len(dataset)} images of {dataset.source}"
+    recorded = model.training_info.get("data")
+    split = model.training_info.get("split")
+    if not recorded or not split:
+        raise UserError("the model does not record its training data; pass --data")
+    dataset = load_dataset(recorded.get("path"), image_size=size, crop=crop,
+                           file_column=recorded.get("file_column", "file"),
+                           label_column=recorded.get("label_column", "label"),
+                           class_names=model.class_names, use_cache=not no_cache)
+    _, val_index = stratified_split(dataset.labels, split["val_split"], split["seed"])
+    if len(val_index) == 0:
+        raise UserError("the model was trained without a validation split; pass --data")
+    return dataset.subset(val_index), f"the validation split ({len(val_index)} images) of {dataset.source}"

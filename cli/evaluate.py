@@ -1,0 +1,52 @@
+"""``fastcnn evaluate``: loss, accuracy, AUC, per-class scores, confusion matrix."""
+import json
+
+import click
+import numpy as np
+
+from fastcnn.metrics import auc_macro, confusion_matrix, per_class_scores
+
+from .common import data_options, echo_dataset, evaluation_data, load_trained_model, user_errors
+from .report import confusion_table, per_class_table
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
+@data_options
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
+@user_errors
+def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_size, as_json):
+    """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
+    model = load_trained_model(model_path)
+    dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache)
+    if not as_json:
+        echo_dataset(dataset)
+        click.echo(f"Evaluating {model_path} on {described}")
+    y = dataset.one_hot()
+    logs = model.evaluate(dataset.images, y, batch_size=batch_size)
+    probabilities = model.predict(dataset.images, batch_size=batch_size)
+    predicted = probabilities.argmax(axis=1)
+    counts = confusion_matrix(dataset.labels, predicted, len(model.class_names))
+    scores = per_class_scores(counts)
+    macro = auc_macro(y, probabilities)
+    baseline = counts.sum(axis=1).max() / max(len(dataset), 1)
+    if as_json:
+        click.echo(json.dumps({
+            "data": described, "images": len(dataset), "loss": logs["loss"],
+            "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"], "auc_macro": macro,
+            "majority_baseline": baseline, "class_names": list(model.class_names),
+            "confusion_matrix": counts.tolist(),
+            "per_class": {name: {key: (None if np.isnan(float(scores[key][k])) else float(scores[key][k]))
+                                 for key in ("precision", "recall", "f1")} | {"support": int(scores["support"][k])}
+                          for k, name in enumerate(model.class_names)},
+        }, indent=2))
+        return
+    click.echo(f"loss {logs['loss']:.4f} - categorical_accuracy {logs['categorical_accuracy']:.4f} - "
+               f"auc {logs['auc']:.4f} (micro, as Keras) - auc_macro {macro:.4f} - "
+               f"majority-class baseline {baseline:.4f}")
+    click.echo("")
+    click.echo(per_class_table(model.class_names, scores))
+    click.echo("")
+    click.echo("Confusion matrix (rows: true class, columns: predicted class)")
+    click.echo(confusion_table(model.class_names, counts))

@@ -1,0 +1,63 @@
+"""``fastcnn predict``: class probabilities for images, like the original's report."""
+import json
+
+import click
+import numpy as np
+
+from fastcnn.data import decode_image
+
+from .common import UserError, data_options, evaluation_data, load_trained_model, user_errors
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
+@click.argument("images", nargs=-1, type=click.Path(path_type=str))
+@data_options
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="With --data: only the first N images.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: a JSON list.")
+@user_errors
+def predict(model_path, images, data_path, file_column, label_column, no_cache, limit, as_json):
+    """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
+    if images and data_path:
+        raise UserError("give image files or --data, not both")
+    if not images and not data_path:
+        raise UserError("give one or more image files, or --data PATH")
+    model = load_trained_model(model_path)
+    size = tuple(model.input_shape[:2])
+    crop = model.preprocessing.get("crop")
+    if images:
+        names = list(images)
+        pixels = np.stack([decode_image(path, size, crop) for path in images])
+        truth = [None] * len(names)
+    else:
+        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache)
+        count = len(dataset) if limit is None else min(limit, len(dataset))
+        pixels = dataset.images[:count]
+        names = list(dataset.files[:count]) if dataset.files else [f"{dataset.source}#{i}" for i in range(count)]
+        truth = [int(label) for label in dataset.labels[:count]]
+    probabilities = model.predict(pixels)
+    results = []
+    for name, p, true_index in zip(names, probabilities, truth):
+        k = int(p.argmax())
+        results.append({
+            "file": name,
+            "probabilities": {cls: round(float(v), 6) for cls, v in zip(model.class_names, p)},
+            "predicted": model.class_names[k], "predicted_index": k, "confidence": round(float(p[k]), 6),
+            "true_label": None if true_index is None else model.class_names[true_index],
+            "true_index": true_index,
+            "correct": None if true_index is None else k == true_index,
+        })
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    for result, p in zip(results, probabilities):
+        click.echo(result["file"])
+        click.echo(f"  Model prediction: [{' '.join(f'{v:.4f}' for v in p)}]  ({', '.join(model.class_names)})")
+        click.echo(f"  Predicted class: {result['predicted']} ({result['predicted_index']}), "
+                   f"probability {result['confidence']:.3f}")
+        if result["true_index"] is not None:
+            click.echo(f"  True label: {result['true_label']} ({result['true_index']}) / Correct: {result['correct']}")
+    known = [r["correct"] for r in results if r["correct"] is not None]
+    if known:
+        click.echo(f"{sum(known)} of {len(known)} correct ({sum(known) / len(known):.3f})")
