@@ -19,6 +19,8 @@ from .backend import ops
 from .callbacks import Callback
 from .errors import InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .layers.activations import Softmax
+from .layers.conv2d import Conv2D
+from .layers.fusion import conv_relu_pool_backward, fuses_backward
 from .layers.base import Layer, LinearLayer
 from .losses import CategoricalCrossentropy, get_loss
 from .metrics import get_metric
@@ -199,10 +201,14 @@ class Sequential:
         return x, y
 
     def _as_input(self, x):
-        """A batch as the model's float dtype.  uint8 pixels are divided by 255
+        """A batch as the first layer wants it.  uint8 pixels mean x / 255
         (like torchvision's ToTensor), so images can stay uint8 in memory (4x
-        smaller) and be scaled batch by batch; float input is used as given."""
+        smaller).  A first Conv2D reads them as they are (the kernel folds the
+        1/255 into its weights); any other first layer gets x / 255 as floats.
+        Float input is used as given."""
         if x.dtype == np.uint8:
+            if isinstance(self.layers[0], Conv2D):
+                return np.ascontiguousarray(x)
             return np.divide(x, 255, dtype=self.dtype)
         return np.ascontiguousarray(x, dtype=self.dtype)
 
@@ -219,15 +225,25 @@ class Sequential:
             return x
         return last.forward(x, training)
 
-    def _backward_from_head(self, d):
+    def _backward_from_head(self, d, need_input_gradient=True):
+        """Backward through every layer; the first layer skips dL/dx unless asked."""
         fusion = self._fusion()
         last = self.layers[-1]
+        last_needs = need_input_gradient or len(self.layers) > 1
         if fusion == "activation":
-            d = last.backward_linear(d)
+            d = last.backward_linear(d, last_needs)
         elif fusion != "layer":
-            d = last.backward(d)
-        for layer in reversed(self.layers[:-1]):
-            d = layer.backward(d)
+            d = last.backward(d, last_needs)
+        index = len(self.layers) - 2
+        while index >= 0:
+            layer = self.layers[index]
+            if index > 0 and fuses_backward(self.layers[index - 1], layer):
+                # Conv2D(relu) + MaxPool2D in one kernel: same result, a quarter of the work
+                index -= 1
+                d = conv_relu_pool_backward(self.layers[index], layer, d, need_input_gradient or index > 0)
+            else:
+                d = layer.backward(d, need_input_gradient or index > 0)
+            index -= 1
         return d
 
     def _loss_head(self, head, y):
@@ -257,7 +273,7 @@ class Sequential:
             raise TrainingDivergedError(
                 f"loss became {loss} (check the learning rate and the input scaling)"
             )
-        self._backward_from_head(d_head)
+        self._backward_from_head(d_head, need_input_gradient=False)
         self.optimizer.apply(self._parameters(), self._gradients())
         return loss, probabilities
 

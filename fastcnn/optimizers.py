@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .backend import ops
 from .errors import InvalidArgumentError, ShapeError
 
 
@@ -151,12 +152,8 @@ class Adam(Optimizer):
         super().apply(params, grads)
 
     def _update(self, index, param, grad):
-        dtype = param.dtype.type
-        m = self.slots["m"][index]
-        v = self.slots["v"][index]
-        m += (grad - m) * dtype(1.0 - self.beta_1)
-        v += (grad * grad - v) * dtype(1.0 - self.beta_2)
-        param -= dtype(self._alpha) * m / (np.sqrt(v) + dtype(self.epsilon))
+        ops().adam_update(param, np.ascontiguousarray(grad), self.slots["m"][index], self.slots["v"][index],
+                          self._alpha, self.beta_1, self.beta_2, self.epsilon)
 
     def get_config(self):
         config = super().get_config()

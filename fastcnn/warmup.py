@@ -14,27 +14,34 @@ from . import kernels
 
 def _calls(dtype):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 5, 5, 2)).astype(dtype)
-    w = rng.standard_normal((3, 3, 2, 3)).astype(dtype)
-    b = np.zeros(3, dtype)
-    conv = kernels.conv2d_forward(x, w, b)
-    pooled, argmax = kernels.maxpool2d_forward(x, 2)
-    flat = x.reshape(2, -1)
+    x = rng.standard_normal((2, 6, 6, 2)).astype(dtype)
+    pixels = rng.integers(0, 256, x.shape, dtype=np.uint8)
+    w = rng.standard_normal((3, 3, 2, 8)).astype(dtype)
+    b = np.zeros(8, dtype)
+    conv = kernels.conv2d_forward(x, w, b, relu=True)
+    pooled = kernels.maxpool2d_forward(conv, 2)
+    flat = pooled.reshape(2, -1)
     dense_w = rng.standard_normal((flat.shape[1], 3)).astype(dtype)
-    z = kernels.dense_forward(flat, dense_w, b)
+    z = kernels.dense_forward(flat, dense_w, b[:3])
     y = np.eye(3, dtype=dtype)[[0, 2]]
     return {
-        "conv2d_forward": lambda: kernels.conv2d_forward(x, w, b),
-        "conv2d_backward": lambda: kernels.conv2d_backward(conv, x, w),
-        "maxpool2d_forward": lambda: kernels.maxpool2d_forward(x, 2),
-        "maxpool2d_backward": lambda: kernels.maxpool2d_backward(pooled, argmax, x.shape),
-        "dense_forward": lambda: kernels.dense_forward(flat, dense_w, b),
+        "conv2d_forward": lambda: kernels.conv2d_forward(x, w, b, relu=True),
+        "conv2d_forward(uint8)": lambda: kernels.conv2d_forward(pixels, w, b, relu=True),
+        "conv2d_backward": lambda: kernels.conv2d_backward(conv, x, w, relu=True, out=conv),
+        "maxpool2d_forward": lambda: kernels.maxpool2d_forward(conv, 2),
+        "maxpool2d_backward": lambda: kernels.maxpool2d_backward(pooled, conv, pooled, 2),
+        "conv2d_relu_maxpool2d_backward": lambda: kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, conv, x, w),
+        "conv2d_relu_maxpool2d_backward(uint8)": lambda: kernels.conv2d_relu_maxpool2d_backward(
+            pooled, pooled, conv, pixels, w, need_dx=False),
+        "dense_forward": lambda: kernels.dense_forward(flat, dense_w, b[:3]),
         "dense_backward": lambda: kernels.dense_backward(z, flat, dense_w),
         "relu_forward": lambda: kernels.relu_forward(x),
         "relu_backward": lambda: kernels.relu_backward(x, x),
         "softmax_forward": lambda: kernels.softmax_forward(z),
         "softmax_backward": lambda: kernels.softmax_backward(z, z),
         "softmax_cross_entropy": lambda: kernels.softmax_cross_entropy(z, y),
+        "adam_update": lambda: kernels.adam_update(w.copy(), w, np.zeros_like(w), np.zeros_like(w),
+                                                   1e-3, 0.9, 0.999, 1e-7),
     }
 
 

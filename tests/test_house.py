@@ -14,7 +14,8 @@ OPS = sorted(info.name for info in pkgutil.iter_modules(kernels.__path__) if not
 
 
 def test_every_kernel_module_has_twin_doc_and_test():
-    assert OPS == ["conv2d", "dense", "maxpool2d", "relu", "softmax", "softmax_cross_entropy"]
+    assert OPS == ["adam", "conv2d", "conv2d_relu_maxpool2d", "dense", "maxpool2d", "relu", "softmax",
+                   "softmax_cross_entropy"]
     for op in OPS:
         assert (ROOT / "fastcnn" / "reference" / f"{op}.py").is_file(), op
         assert (ROOT / "docs" / "math" / f"{op}.md").is_file(), op

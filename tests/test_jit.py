@@ -25,13 +25,15 @@ KERNEL_MODULES = [
 def jitted_functions():
     for module in KERNEL_MODULES:
         for name, obj in vars(module).items():
-            if isinstance(obj, CPUDispatcher):
+            if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__:
                 yield f"{module.__name__}.{name}", obj
 
 
 def test_every_kernel_uses_the_shared_jit_options():
     found = dict(jitted_functions())
-    assert len(found) == 11  # a forward and a backward per op, one fused loss
+    # a forward and a backward per op, the fused loss, the fused conv+pool
+    # backward, maxpool's window_argmax helper and the Adam step
+    assert len(found) == 14
     for name, dispatcher in found.items():
         for option, value in JIT_OPTIONS.items():
             if option == "cache":  # not a target option: it installs an on-disk cache
@@ -74,7 +76,10 @@ def test_every_kernel_is_cached_on_disk(tmp_path):
     assert second.returncode == 0, second.stderr
     import json
     stats = json.loads(second.stdout.strip().splitlines()[-1])
-    not_cached = {name: s for name, s in stats.items() if s[1] != 0 or s[0] == 0}
+    # helpers called only from other kernels (never dispatched from Python)
+    # are compiled into their callers and show (0, 0)
+    not_cached = {name: s for name, s in stats.items() if s[1] != 0}
+    assert sum(hits for hits, _ in stats.values()) >= 12
     assert not not_cached, f"kernels compiled again instead of loading from the cache: {not_cached}"
 
 
@@ -85,4 +90,4 @@ def test_small_subset_passes_with_the_jit_disabled():
         cwd=ROOT, env=dict(os.environ, NUMBA_DISABLE_JIT="1"), capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert " passed" in result.stdout and "6 passed" in result.stdout, result.stdout[-500:]
+    assert " passed" in result.stdout and "8 passed" in result.stdout, result.stdout[-500:]

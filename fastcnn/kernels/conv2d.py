@@ -2,120 +2,207 @@
 
 Math (see docs/math/conv2d.md).  With ``xp`` the input after zero padding,
 
-    forward:   out[n, oh, ow, co] = b[co]
+    forward:   z[n, oh, ow, co] = b[co]
                    + sum_{kh, kw, ci} xp[n, oh*SH + kh, ow*SW + kw, ci] * w[kh, kw, ci, co]
+               out = z, or max(z, 0) with ``relu=True``
 
     backward, given G = dL/d out  (shape N, OH, OW, C_out):
-        db[co]             = sum_{n, oh, ow} G[n, oh, ow, co]
-        dw[kh, kw, ci, co] = sum_{n, oh, ow} xp[n, oh*SH + kh, ow*SW + kw, ci] * G[n, oh, ow, co]
-        dxp[n, oh*SH + kh, ow*SW + kw, ci] += sum_{co} w[kh, kw, ci, co] * G[n, oh, ow, co]
+        dz = G, or G * [out > 0] with ``relu=True``
+        db[co]             = sum_{n, oh, ow} dz[n, oh, ow, co]
+        dw[kh, kw, ci, co] = sum_{n, oh, ow} xp[n, oh*SH + kh, ow*SW + kw, ci] * dz[n, oh, ow, co]
+        dxp[n, oh*SH + kh, ow*SW + kw, ci] += sum_{co} w[kh, kw, ci, co] * dz[n, oh, ow, co]
     and dx is dxp with the padding cut away.
 
 Shapes: x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,),
 out (N, OH, OW, C_out).  Like every deep-learning library, this is a
 cross-correlation (the kernel is not flipped).
+
+Two fusions save whole passes over memory:
+
+* ``relu=True`` applies the ReLU while the output is written, and masks the
+  gradient while it is read (the conv layer with ``activation="relu"``);
+* ``x`` may be uint8 pixels, meaning x / 255: the first layer then reads the
+  raw images and the 1/255 is folded into the weights (forward) and into dw
+  (backward), so no float copy of the batch is ever made.
 """
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel, reduction_chunks
-from ..geometry import normalize_pair, normalize_padding, window_geometry
+from .._jit import LANES, parallel_kernel, reduction_chunks
 from ..errors import ShapeError
+from ..geometry import normalize_pair, normalize_padding, window_geometry
 from ._validate import expect_shape, float_array, same_dtype
+
+PIXEL_SCALE = 1.0 / 255.0
 
 
 @parallel_kernel
-def _conv2d_forward(xp, w, b, SH, SW, out):
-    """Fill ``out`` (N, OH, OW, C_out) with conv(xp, w) + b; xp is pre-padded.
+def _conv2d_forward(xp, w, b, SH, SW, relu, out):
+    """Fill ``out`` (N, OH, OW, C_out) with conv(xp, w) + b (then ReLU if ``relu``).
 
-    Each sample n is independent, so the batch loop runs in parallel and every
-    thread writes only its own out[n].  The innermost loop runs along C_out,
-    which is contiguous in both w and out, so it vectorises.
+    xp is already padded and C_out is a multiple of LANES.  Samples are
+    independent, so the batch loop runs in parallel and each thread writes only
+    its own out[n].  For one output pixel, each block of LANES output channels
+    is accumulated in ``acc``, a small private buffer LLVM keeps in a SIMD
+    register: each (kh, kw, ci) tap is then one vector multiply-add.
     """
     N, OH, OW, C_out = out.shape
     KH, KW, C_in, _ = w.shape
     for n in prange(N):
+        acc = np.empty(LANES, dtype=out.dtype)
         for oh in range(OH):
             for ow in range(OW):
-                acc = out[n, oh, ow]
-                acc[:] = b
-                for kh in range(KH):
-                    for kw in range(KW):
-                        for ci in range(C_in):
-                            x_value = xp[n, oh * SH + kh, ow * SW + kw, ci]
-                            for co in range(C_out):
-                                acc[co] += x_value * w[kh, kw, ci, co]
+                for c0 in range(0, C_out, LANES):
+                    for j in range(LANES):
+                        acc[j] = b[c0 + j]
+                    for kh in range(KH):
+                        for kw in range(KW):
+                            for ci in range(C_in):
+                                x_value = xp[n, oh * SH + kh, ow * SW + kw, ci]
+                                for j in range(LANES):
+                                    acc[j] += x_value * w[kh, kw, ci, c0 + j]
+                    for j in range(LANES):
+                        value = acc[j]
+                        if relu and value < 0:  # NaN is not < 0: it passes through
+                            value = np.float32(0)  # (a float32 zero keeps float32 code float32)
+                        out[n, oh, ow, c0 + j] = value
 
 
-def conv2d_forward(x, w, b, strides=1, padding="valid"):
+def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
     """Convolve a batch: x (N, H, W, C_in) -> out (N, OH, OW, C_out).
 
     ``w`` has Keras's shape (KH, KW, C_in, C_out), ``b`` has shape (C_out,).
     ``strides`` is S or (SH, SW); ``padding`` is ``"valid"`` or ``"same"``
-    (TensorFlow's rule, extra pixel at the bottom/right).
+    (TensorFlow's rule, extra pixel at the bottom/right).  ``relu=True``
+    returns max(out, 0).  A uint8 ``x`` is read as pixels / 255.
     """
-    xp, (SH, SW), _ = _padded_input(x, w, b, strides, padding)
-    N = x.shape[0]
+    xp, w, b, (SH, SW), _ = _arguments(x, w, b, strides, padding)
     OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
-    out = np.empty((N, OH, OW, w.shape[3]), dtype=x.dtype)
-    _conv2d_forward(xp, np.ascontiguousarray(w), np.ascontiguousarray(b), SH, SW, out)
-    return out
+    C_out = w.shape[3]
+    if xp.dtype == np.uint8:
+        w = w * w.dtype.type(PIXEL_SCALE)  # (x / 255) * w == x * (w / 255)
+    w_lanes, b_lanes = _pad_channels(w, 3), _pad_channels(b, 0)
+    out = np.empty((x.shape[0], OH, OW, w_lanes.shape[3]), dtype=w.dtype)
+    _conv2d_forward(xp, w_lanes, b_lanes, SH, SW, bool(relu), out)
+    return out if w_lanes.shape[3] == C_out else np.ascontiguousarray(out[..., :C_out])
 
 
 @parallel_kernel
-def _conv2d_backward(dout, xp, w, SH, SW, dxp, dw_parts, db_parts):
+def _conv2d_backward(dout, out, xp, w, SH, SW, relu, need_dx, dxp, dw_parts, db_parts, g_parts):
     """Accumulate the three gradients of the convolution.
 
-    dxp (N, Hp, Wp, C_in) must arrive zeroed; sample n writes only dxp[n], so
-    the samples run in parallel.  dw and db are sums over the whole batch: the
-    batch is cut into ``dw_parts.shape[0]`` fixed chunks, chunk c adds its
-    samples into its own zeroed buffers dw_parts[c] and db_parts[c], and the
-    caller sums the buffers in order (deterministic, no races).
+    With ``relu`` the gradient is masked by out > 0 as it is read.  dxp
+    (N, Hp, Wp, C_in) arrives zeroed and is only touched when ``need_dx`` (the
+    first layer's input gradient is never needed); sample n writes only
+    dxp[n].  dw and db are sums over the whole batch: the batch is cut into
+    ``dw_parts.shape[0]`` fixed chunks, chunk c sums its samples into private
+    buffers and stores them in dw_parts[c] and db_parts[c], and the caller
+    adds those up in order (deterministic, no races).  Output pixels whose
+    masked gradient is zero in every channel (ReLU off, or not a pooling
+    maximum) contribute nothing and are skipped (for finite x; a skipped
+    0 * inf would have been NaN).
+
+    Vectorisation note: LLVM only turns a block of LANES updates into one SIMD
+    multiply-add when it can prove the stores cannot change what the loop
+    reads.  So dw is allocated here (private), and the sample's masked
+    gradient is first written, in its own loop, to g_parts[c], a buffer
+    passed in (shape (n_chunks, OH, OW, C_out)).
     """
     N, OH, OW, C_out = dout.shape
     KH, KW, C_in, _ = w.shape
     n_chunks = dw_parts.shape[0]
     for chunk in prange(n_chunks):
-        dw = dw_parts[chunk]
-        db = db_parts[chunk]
+        dw = np.zeros((KH, KW, C_in, C_out), dtype=dw_parts.dtype)
+        db = np.zeros(C_out, dtype=dw_parts.dtype)
+        g = g_parts[chunk]
+        active = np.empty((OH, OW), dtype=np.bool_)
         for n in range(chunk * N // n_chunks, (chunk + 1) * N // n_chunks):
+            # 1. the masked gradient of this sample, and which pixels have any
             for oh in range(OH):
                 for ow in range(OW):
-                    g = dout[n, oh, ow]
+                    any_nonzero = False
                     for co in range(C_out):
-                        db[co] += g[co]
+                        value = dout[n, oh, ow, co]
+                        if relu and not out[n, oh, ow, co] > 0:
+                            value = np.float32(0)
+                        g[oh, ow, co] = value
+                        db[co] += value
+                        any_nonzero = any_nonzero or value != 0
+                    active[oh, ow] = any_nonzero
+            # 2. dw: each active output pixel adds x_patch (x) g
+            for oh in range(OH):
+                for ow in range(OW):
+                    if not active[oh, ow]:
+                        continue
                     for kh in range(KH):
                         for kw in range(KW):
-                            ih = oh * SH + kh
-                            iw = ow * SW + kw
                             for ci in range(C_in):
-                                x_value = xp[n, ih, iw, ci]
-                                dx_sum = 0.0
-                                for co in range(C_out):
-                                    dw[kh, kw, ci, co] += x_value * g[co]
-                                    dx_sum += w[kh, kw, ci, co] * g[co]
-                                dxp[n, ih, iw, ci] += dx_sum
+                                x_value = xp[n, oh * SH + kh, ow * SW + kw, ci]
+                                for c0 in range(0, C_out, LANES):
+                                    for j in range(LANES):
+                                        dw[kh, kw, ci, c0 + j] += x_value * g_parts[chunk, oh, ow, c0 + j]
+            # 3. dx: each active output pixel scatters w g into its input patch
+            if need_dx:
+                for oh in range(OH):
+                    for ow in range(OW):
+                        if not active[oh, ow]:
+                            continue
+                        for kh in range(KH):
+                            for kw in range(KW):
+                                for ci in range(C_in):
+                                    total = dxp[n, oh * SH + kh, ow * SW + kw, ci]
+                                    for co in range(C_out):
+                                        total += w[kh, kw, ci, co] * g[oh, ow, co]
+                                    dxp[n, oh * SH + kh, ow * SW + kw, ci] = total
+        dw_parts[chunk] = dw
+        db_parts[chunk] = db
 
 
-def conv2d_backward(dout, x, w, strides=1, padding="valid"):
+def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None, need_dx=True):
     """Gradients of :func:`conv2d_forward`.
 
     Given ``dout`` = dL/d out (N, OH, OW, C_out) and the forward inputs,
-    returns ``(dx, dw, db)`` with the shapes of x, w and b.
+    returns ``(dx, dw, db)`` with the shapes of x, w and b (dx is None when
+    ``need_dx=False``).  With ``relu=True`` pass the forward's ``out``: the
+    gradient only flows where out > 0.
     """
-    xp, (SH, SW), (pad_top, pad_left) = _padded_input(x, w, None, strides, padding)
+    xp, w, _, (SH, SW), (pad_top, pad_left) = _arguments(x, w, None, strides, padding)
     N, H, W, _ = x.shape
     OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
+    C_out = w.shape[3]
     dout = float_array(dout, 4, "dout")
-    same_dtype(dout=dout, x=x)
-    expect_shape(dout, (N, OH, OW, w.shape[3]), "dout")
+    same_dtype(dout=dout, kernel=w)
+    expect_shape(dout, (N, OH, OW, C_out), "dout")
+    if relu:
+        if out is None:
+            raise ShapeError("relu=True needs the forward output: pass out=")
+        out = float_array(out, 4, "out")
+        expect_shape(out, dout.shape, "out")
+    w_lanes = _pad_channels(w, 3)
+    dout_lanes = _pad_channels(dout, 3)
+    out_lanes = _pad_channels(out, 3) if relu else dout_lanes
     chunks = reduction_chunks(N)
-    dxp = np.zeros(xp.shape, dtype=x.dtype)
-    dw_parts = np.zeros((chunks,) + w.shape, dtype=x.dtype)
-    db_parts = np.zeros((chunks, w.shape[3]), dtype=x.dtype)
-    _conv2d_backward(dout, xp, np.ascontiguousarray(w), SH, SW, dxp, dw_parts, db_parts)
-    dx = np.ascontiguousarray(dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :])
-    return dx, dw_parts.sum(axis=0), db_parts.sum(axis=0)
+    dxp = np.zeros(xp.shape if need_dx else (0, 0, 0, 0), dtype=w.dtype)
+    dw_parts = np.empty((chunks,) + w_lanes.shape, dtype=w.dtype)
+    db_parts = np.empty((chunks, w_lanes.shape[3]), dtype=w.dtype)
+    g_parts = np.empty((chunks, OH, OW, w_lanes.shape[3]), dtype=w.dtype)
+    _conv2d_backward(dout_lanes, out_lanes, xp, w_lanes, SH, SW, bool(relu), bool(need_dx),
+                     dxp, dw_parts, db_parts, g_parts)
+    dw = dw_parts.sum(axis=0)[..., :C_out]
+    if xp.dtype == np.uint8:
+        dw *= dw.dtype.type(PIXEL_SCALE)
+    dx = np.ascontiguousarray(dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :]) if need_dx else None
+    return dx, np.ascontiguousarray(dw), db_parts.sum(axis=0)[:C_out].copy()
+
+
+def _pad_channels(a, axis):
+    """``a`` with its channel axis zero-padded to a multiple of LANES (as is, if it is one)."""
+    extra = -a.shape[axis] % LANES
+    if extra == 0:
+        return np.ascontiguousarray(a)
+    widths = [(0, 0)] * a.ndim
+    widths[axis] = (0, extra)
+    return np.pad(a, widths)
 
 
 def _output_size(Hp, Wp, KH, KW, SH, SW):
@@ -123,19 +210,25 @@ def _output_size(Hp, Wp, KH, KW, SH, SW):
     return (Hp - KH) // SH + 1, (Wp - KW) // SW + 1
 
 
-def _padded_input(x, w, b, strides, padding):
+def _arguments(x, w, b, strides, padding):
     """Validate the forward arguments and zero-pad x for ``padding``.
 
-    Returns ``(xp, (SH, SW), (pad_top, pad_left))``.
+    Returns ``(xp, w, b, (SH, SW), (pad_top, pad_left))``.
     """
     SH, SW = normalize_pair(strides, "strides")
     padding = normalize_padding(padding)
-    x = float_array(x, 4, "x")
-    w = float_array(w, 4, "kernel")
-    same_dtype(x=x, kernel=w)
+    if isinstance(x, np.ndarray) and x.dtype == np.uint8:
+        if x.ndim != 4:
+            raise ShapeError(f"x must have 4 dimensions, got shape {x.shape}")
+        x = np.ascontiguousarray(x)
+        w = float_array(w, 4, "kernel")
+    else:
+        x = float_array(x, 4, "x")
+        w = float_array(w, 4, "kernel")
+        same_dtype(x=x, kernel=w)
     if b is not None:
         b = float_array(b, 1, "bias")
-        same_dtype(x=x, bias=b)
+        same_dtype(kernel=w, bias=b)
         expect_shape(b, (w.shape[3],), "bias")
     N, H, W, C_in = x.shape
     KH, KW, kernel_C_in, _ = w.shape
@@ -148,4 +241,4 @@ def _padded_input(x, w, b, strides, padding):
     )
     if pad_top or pad_bottom or pad_left or pad_right:
         x = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
-    return x, (SH, SW), (pad_top, pad_left)
+    return x, w, b, (SH, SW), (pad_top, pad_left)

@@ -4,27 +4,35 @@ Math (see docs/math/maxpool2d.md).  Window (oh, ow) covers the input rows
 ``oh*SH - pad_top ... oh*SH - pad_top + KH - 1`` (likewise for columns),
 clipped to the input: padding never wins a maximum.
 
-    forward:   out[n, oh, ow, c]    = max over the window of x[n, h, w, c]
-               argmax[n, oh, ow, c] = h * W + w of the FIRST maximal element
-                                      (row-major order inside the window;
-                                      a NaN counts as the maximum, like np.max)
+    forward:   out[n, oh, ow, c] = max over the window of x[n, h, w, c]
+               (a NaN in the window makes the maximum NaN, like np.max)
     backward:  dx[n, h, w, c] = sum of G[n, oh, ow, c] over every window whose
-               argmax is (h, w)      (G = dL/d out; windows may overlap)
+               FIRST maximal element (row-major order inside the window) is
+               (h, w)          (G = dL/d out; windows may overlap)
 
-Shapes: x (N, H, W, C), out and argmax (N, OH, OW, C), argmax is int64.
+Like TensorFlow's MaxPoolGrad, the backward pass gets the forward's input and
+output and finds each window's maximum again, instead of the forward storing
+an index per output: the forward then is a pure, branch-free maximum
+(several times faster), and only windows with a non-zero gradient are searched.
+
+Shapes: x (N, H, W, C), out (N, OH, OW, C).
 """
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel
+from .._jit import kernel, parallel_kernel
 from ..geometry import normalize_pair, normalize_padding, window_geometry
-from ..errors import ShapeError
-from ._validate import expect_shape, float_array
+from ._validate import expect_shape, float_array, same_dtype
 
 
 @parallel_kernel
-def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out, argmax):
-    """Fill ``out`` with window maxima and ``argmax`` with their flat h*W + w."""
+def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
+    """Fill ``out`` with window maxima.
+
+    Written without branches (``a if condition else b`` becomes a select
+    instruction): the comparisons depend on the data, so branches would be
+    mispredicted half of the time.
+    """
     N, H, W, C = x.shape
     _, OH, OW, _ = out.shape
     for n in prange(N):
@@ -34,72 +42,86 @@ def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out, argmax):
             for ow in range(OW):
                 w_start = max(ow * SW - pad_left, 0)
                 w_stop = min(ow * SW - pad_left + KW, W)
-                best = out[n, oh, ow]
-                best_at = argmax[n, oh, ow]
-                # The window's first element starts as the maximum; a later
-                # element replaces it only if strictly larger, so ties go to
-                # the first maximal element in row-major order.  A NaN wins
-                # over any number (like np.max) and the first NaN stays.
                 for c in range(C):
-                    best[c] = x[n, h_start, w_start, c]
-                    best_at[c] = h_start * W + w_start
+                    out[n, oh, ow, c] = x[n, h_start, w_start, c]
                 for h in range(h_start, h_stop):
                     for w in range(w_start, w_stop):
                         for c in range(C):
                             value = x[n, h, w, c]
-                            if value > best[c] or (np.isnan(value) and not np.isnan(best[c])):
-                                best[c] = value
-                                best_at[c] = h * W + w
+                            best = out[n, oh, ow, c]
+                            # a NaN wins (value != value), and stays: NaN > anything is False
+                            out[n, oh, ow, c] = value if (value > best or value != value) else best
 
 
 def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
-    """Max-pool a batch: x (N, H, W, C) -> ``(out, argmax)``, both (N, OH, OW, C).
+    """Max-pool a batch: x (N, H, W, C) -> out (N, OH, OW, C).
 
-    ``strides`` defaults to ``pool_size`` (Keras).  ``argmax`` records where
-    each maximum came from; :func:`maxpool2d_backward` routes gradients there.
+    ``strides`` defaults to ``pool_size`` (Keras).
     """
     (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
     x = float_array(x, 4, "x")
     N, H, W, C = x.shape
     OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
     out = np.empty((N, OH, OW, C), dtype=x.dtype)
-    argmax = np.empty((N, OH, OW, C), dtype=np.int64)
-    _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out, argmax)
-    return out, argmax
+    _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out)
+    return out
+
+
+@kernel
+def window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, best):
+    """(h, w) of the first element of the window equal to ``best`` (its
+    maximum; for a NaN maximum, the first NaN), in row-major order.
+
+    The window is scanned backwards keeping the last match seen, which is
+    the first match in forward order; written with selects, not an early
+    return, because which element matches is unpredictable (branches would
+    be mispredicted)."""
+    at_h, at_w = h_start, w_start
+    for h in range(h_stop - 1, h_start - 1, -1):
+        for w in range(w_stop - 1, w_start - 1, -1):
+            value = x[n, h, w, c]
+            match = value == best or (value != value and best != best)
+            at_h = h if match else at_h
+            at_w = w if match else at_w
+    return at_h, at_w
 
 
 @parallel_kernel
-def _maxpool2d_backward(dout, argmax, dx):
-    """Add each dout element into dx at its window's argmax (dx arrives zeroed)."""
-    N, OH, OW, C = dout.shape
-    W = dx.shape[2]
+def _maxpool2d_backward(dout, x, out, KH, KW, SH, SW, pad_top, pad_left, dx):
+    """Add each non-zero dout element into dx at its window's first maximum
+    (dx arrives zeroed; sample n writes only dx[n])."""
+    N, H, W, C = x.shape
+    _, OH, OW, _ = dout.shape
     for n in prange(N):
         for oh in range(OH):
+            h_start = max(oh * SH - pad_top, 0)
+            h_stop = min(oh * SH - pad_top + KH, H)
             for ow in range(OW):
+                w_start = max(ow * SW - pad_left, 0)
+                w_stop = min(ow * SW - pad_left + KW, W)
                 for c in range(C):
-                    at = argmax[n, oh, ow, c]
-                    dx[n, at // W, at % W, c] += dout[n, oh, ow, c]
+                    g = dout[n, oh, ow, c]
+                    if g != 0:
+                        h, w = window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, out[n, oh, ow, c])
+                        dx[n, h, w, c] += g
 
 
-def maxpool2d_backward(dout, argmax, input_shape):
-    """Gradient of :func:`maxpool2d_forward`: dL/dx with shape ``input_shape``.
+def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid"):
+    """Gradient of :func:`maxpool2d_forward`: dL/dx, shaped like ``x``.
 
-    ``dout`` is dL/d out, ``argmax`` the second result of the forward pass.
+    ``dout`` is dL/d out; ``x`` and ``out`` are the forward's input and output.
     """
+    (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
+    x = float_array(x, 4, "x")
+    out = float_array(out, 4, "out")
     dout = float_array(dout, 4, "dout")
-    input_shape = tuple(int(s) for s in input_shape)
-    if len(input_shape) != 4:
-        raise ShapeError(f"input_shape must be (N, H, W, C), got {input_shape}")
-    if not isinstance(argmax, np.ndarray) or argmax.dtype != np.int64:
-        raise ShapeError("argmax must be the int64 array returned by maxpool2d_forward")
-    expect_shape(argmax, dout.shape, "argmax")
-    N, H, W, C = input_shape
-    if dout.shape[0] != N or dout.shape[3] != C:
-        raise ShapeError(f"dout shape {dout.shape} does not match input_shape {input_shape}")
-    if argmax.size and (argmax.min() < 0 or argmax.max() >= H * W):
-        raise ShapeError(f"argmax holds positions outside the {H}x{W} input")
-    dx = np.zeros(input_shape, dtype=dout.dtype)
-    _maxpool2d_backward(dout, np.ascontiguousarray(argmax), dx)
+    same_dtype(dout=dout, x=x, out=out)
+    N, H, W, C = x.shape
+    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
+    expect_shape(out, (N, OH, OW, C), "out")
+    expect_shape(dout, (N, OH, OW, C), "dout")
+    dx = np.zeros_like(x)
+    _maxpool2d_backward(dout, x, out, KH, KW, SH, SW, pad_top, pad_left, dx)
     return dx
 
 

@@ -20,7 +20,7 @@ class ReLU(Layer):
         self._remember(training, out=out)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, need_input_gradient=True):
         return ops().relu_backward(dout, self._recall()["out"])
 
 
@@ -39,7 +39,7 @@ class Softmax(Layer):
         self._remember(training, p=p)
         return p
 
-    def backward(self, dout):
+    def backward(self, dout, need_input_gradient=True):
         p = self._recall()["p"]
         return ops().softmax_backward(dout.reshape(-1, p.shape[-1]), p.reshape(-1, p.shape[-1])).reshape(p.shape)
 

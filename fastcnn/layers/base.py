@@ -6,7 +6,8 @@
 3. ``forward(x, training=False)`` maps a batch; with ``training=True`` it keeps
    what ``backward`` will need (the forward cache).
 4. ``backward(dout)`` takes dL/d output and returns dL/d input, and
-   *overwrites* ``grads`` (it never accumulates).
+   *overwrites* ``grads`` (it never accumulates).  The model tells the first
+   layer ``need_input_gradient=False``: nobody needs dL/d(images).
 
 Layers hold state only (parameters, gradients, forward cache, shapes); the math
 lives in :mod:`fastcnn.kernels`, reached through :func:`fastcnn.backend.ops`.
@@ -56,7 +57,9 @@ class Layer:
     def forward(self, x, training=False):
         raise NotImplementedError
 
-    def backward(self, dout):
+    def backward(self, dout, need_input_gradient=True):
+        """dL/d input from dL/d output; fills ``grads``.  Layers may skip the
+        input gradient (and return None) when ``need_input_gradient`` is False."""
         raise NotImplementedError
 
     def get_config(self):
@@ -114,14 +117,20 @@ class LinearLayer(Layer):
     ``forward`` = activation(``forward_linear``) and ``backward`` runs the
     activation's backward, then ``backward_linear``.  The model calls the two
     halves separately when it fuses a softmax activation with the
-    cross-entropy loss.
+    cross-entropy loss.  A layer whose kernel can apply the ReLU itself
+    (``fuses_relu``) hands ``activation="relu"`` to the kernel instead, which
+    saves a pass over the output in both directions.
     """
+
+    #: True when forward_linear/backward_linear accept ``relu=True``
+    fuses_relu = False
 
     def __init__(self, activation=None, name=None):
         super().__init__(name=name)
-        from .activations import get_activation  # avoid an import cycle
+        from .activations import ReLU, get_activation  # avoid an import cycle
 
         self.activation = get_activation(activation)
+        self._relu_in_kernel = self.fuses_relu and isinstance(self.activation, ReLU)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -129,18 +138,20 @@ class LinearLayer(Layer):
             self.activation.build(self.output_shape(self.input_shape))
 
     def forward(self, x, training=False):
+        if self._relu_in_kernel:
+            return self.forward_linear(x, training, relu=True)
         z = self.forward_linear(x, training)
         return z if self.activation is None else self.activation.forward(z, training)
 
-    def backward(self, dout):
-        if self.activation is not None:
+    def backward(self, dout, need_input_gradient=True):
+        if self.activation is not None and not self._recall().get("relu"):
             dout = self.activation.backward(dout)
-        return self.backward_linear(dout)
+        return self.backward_linear(dout, need_input_gradient)
 
-    def forward_linear(self, x, training=False):
+    def forward_linear(self, x, training=False, relu=False):
         raise NotImplementedError
 
-    def backward_linear(self, dz):
+    def backward_linear(self, dz, need_input_gradient=True):
         raise NotImplementedError
 
     def get_config(self):

@@ -13,10 +13,11 @@ class Conv2D(LinearLayer):
 
     Parameters ``kernel`` (KH, KW, C_in, filters), glorot-uniform, and
     ``bias`` (filters,), zeros: the shapes Keras uses, so Keras weights load
-    directly.
+    directly.  Accepts uint8 pixels (read as x / 255) as well as floats.
     """
 
     default_name = "conv2d"
+    fuses_relu = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, name=None):
         super().__init__(activation=activation, name=name)
@@ -45,15 +46,18 @@ class Conv2D(LinearLayer):
             "bias": initializers.zeros((self.filters,)),
         }
 
-    def forward_linear(self, x, training=False):
+    def forward_linear(self, x, training=False, relu=False):
         self._check_input(x)
-        self._remember(training, x=x)
-        return ops().conv2d_forward(x, self.params["kernel"], self.params["bias"], self.strides, self.padding)
+        out = ops().conv2d_forward(x, self.params["kernel"], self.params["bias"], self.strides, self.padding,
+                                   relu=relu)
+        self._remember(training, x=x, out=out if relu else None, relu=relu)
+        return out
 
-    def backward_linear(self, dz):
-        x = self._recall()["x"]
+    def backward_linear(self, dz, need_input_gradient=True):
+        cache = self._recall()
         dx, self.grads["kernel"], self.grads["bias"] = ops().conv2d_backward(
-            dz, x, self.params["kernel"], self.strides, self.padding
+            dz, cache["x"], self.params["kernel"], self.strides, self.padding,
+            relu=cache["relu"], out=cache["out"], need_dx=need_input_gradient,
         )
         return dx
 

@@ -30,12 +30,12 @@ class Dense(LinearLayer):
             "bias": initializers.zeros((self.units,)),
         }
 
-    def forward_linear(self, x, training=False):
+    def forward_linear(self, x, training=False, relu=False):
         self._check_input(x)
         self._remember(training, x=x)
         return ops().dense_forward(x, self.params["kernel"], self.params["bias"])
 
-    def backward_linear(self, dz):
+    def backward_linear(self, dz, need_input_gradient=True):
         x = self._recall()["x"]
         dx, self.grads["kernel"], self.grads["bias"] = ops().dense_backward(dz, x, self.params["kernel"])
         return dx

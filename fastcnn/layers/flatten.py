@@ -15,5 +15,5 @@ class Flatten(Layer):
         self._remember(training, input_shape=x.shape)
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, dout):
+    def backward(self, dout, need_input_gradient=True):
         return dout.reshape(self._recall()["input_shape"])

@@ -30,13 +30,13 @@ class MaxPool2D(Layer):
 
     def forward(self, x, training=False):
         self._check_input(x)
-        out, argmax = ops().maxpool2d_forward(x, self.pool_size, self.strides, self.padding)
-        self._remember(training, argmax=argmax, input_shape=x.shape)
+        out = ops().maxpool2d_forward(x, self.pool_size, self.strides, self.padding)
+        self._remember(training, x=x, out=out)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, need_input_gradient=True):
         cache = self._recall()
-        return ops().maxpool2d_backward(dout, cache["argmax"], cache["input_shape"])
+        return ops().maxpool2d_backward(dout, cache["x"], cache["out"], self.pool_size, self.strides, self.padding)
 
     def get_config(self):
         config = super().get_config()

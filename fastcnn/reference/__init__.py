@@ -4,7 +4,9 @@ Written for clarity, not speed: they are the specification the tests compare
 the compiled kernels against, and the baseline the benchmarks measure.
 Same function names, same signatures, same results.
 """
+from .adam import adam_update
 from .conv2d import conv2d_backward, conv2d_forward
+from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward
 from .dense import dense_backward, dense_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
@@ -12,7 +14,9 @@ from .softmax import softmax_backward, softmax_forward
 from .softmax_cross_entropy import softmax_cross_entropy
 
 __all__ = [
+    "adam_update",
     "conv2d_forward", "conv2d_backward",
+    "conv2d_relu_maxpool2d_backward",
     "maxpool2d_forward", "maxpool2d_backward",
     "dense_forward", "dense_backward",
     "relu_forward", "relu_backward",

@@ -25,19 +25,28 @@ def _pad(x, strides, padding, KH, KW):
     return xp, SH, SW, OH, OW, pad_h[0], pad_w[0]
 
 
-def conv2d_forward(x, w, b, strides=1, padding="valid"):
+def _as_float(x, w):
+    """uint8 pixels mean x / 255 (as in the fast kernel)."""
+    return x.astype(w.dtype) / w.dtype.type(255) if x.dtype == np.uint8 else x
+
+
+def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
     """x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,) -> (N, OH, OW, C_out)."""
+    x = _as_float(x, w)
     KH, KW, _, C_out = w.shape
     xp, SH, SW, OH, OW, _, _ = _pad(x, strides, padding, KH, KW)
     out = np.zeros((x.shape[0], OH, OW, C_out), dtype=x.dtype) + b
     for kh in range(KH):
         for kw in range(KW):
             out += xp[_tap(kh, kw, OH, OW, SH, SW)] @ w[kh, kw]
-    return out
+    return np.where(out < 0, 0, out).astype(out.dtype) if relu else out
 
 
-def conv2d_backward(dout, x, w, strides=1, padding="valid"):
-    """Returns (dx, dw, db) given dout = dL/d out."""
+def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None, need_dx=True):
+    """Returns (dx, dw, db) given dout = dL/d out (dx is None unless need_dx)."""
+    x = _as_float(x, w)
+    if relu:
+        dout = np.where(out > 0, dout, 0).astype(dout.dtype)
     KH, KW, C_in, C_out = w.shape
     xp, SH, SW, OH, OW, pad_top, pad_left = _pad(x, strides, padding, KH, KW)
     N, H, W, _ = x.shape
@@ -51,5 +60,5 @@ def conv2d_backward(dout, x, w, strides=1, padding="valid"):
             # each tapped input pixel receives dout @ w[kh, kw]^T
             dxp[tap] += dout @ w[kh, kw].T
     db = dout.sum(axis=(0, 1, 2))
-    dx = dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :]
+    dx = dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :] if need_dx else None
     return dx, dw, db

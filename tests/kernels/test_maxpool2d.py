@@ -1,5 +1,5 @@
-"""maxpool2d kernel: equals its NumPy twin (values, argmax, gradient), ties go
-to the first maximum, and the gradient equals finite differences."""
+"""maxpool2d kernel: equals its NumPy twin (values and gradient), ties go to
+the first maximum, NaN wins, and the gradient equals finite differences."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -37,37 +37,35 @@ def make_input(case, dtype):
 def test_matches_reference(case, dtype):
     x = make_input(case, dtype)
     args = (case["pool"], case["strides"], case["padding"])
-    out, argmax = kernels.maxpool2d_forward(x, *args)
-    ref_out, ref_argmax = reference.maxpool2d_forward(x, *args)
+    out = kernels.maxpool2d_forward(x, *args)
     # a maximum is a copy of an input value: exact equality, any dtype
-    np.testing.assert_array_equal(out, ref_out)
-    np.testing.assert_array_equal(argmax, ref_argmax)
+    np.testing.assert_array_equal(out, reference.maxpool2d_forward(x, *args))
     G = np.random.default_rng(case["seed"] + 1).standard_normal(out.shape).astype(dtype)
-    dx = kernels.maxpool2d_backward(G, argmax, x.shape)
+    dx = kernels.maxpool2d_backward(G, x, out, *args)
     # overlapping windows add several G values into one pixel, in another order
     # than np.add.at: float32 sums of at most KH*KW terms
     tol = 16 * case["pool"][0] * case["pool"][1] * np.finfo(dtype).eps * max(np.abs(G).max(), 1e-30)
-    np.testing.assert_allclose(dx, reference.maxpool2d_backward(G, ref_argmax, x.shape), rtol=0, atol=tol)
+    np.testing.assert_allclose(dx, reference.maxpool2d_backward(G, x, out, *args), rtol=0, atol=tol)
 
 
 def test_ties_go_to_first_maximum_in_row_major_order():
     x = np.zeros((1, 2, 2, 1), np.float32)  # all four equal
-    out, argmax = kernels.maxpool2d_forward(x, 2)
-    assert argmax[0, 0, 0, 0] == 0
+    G = np.full((1, 1, 1, 1), 3.0, np.float32)
+    out = kernels.maxpool2d_forward(x, 2)
+    np.testing.assert_array_equal(kernels.maxpool2d_backward(G, x, out, 2)[0, :, :, 0], [[3, 0], [0, 0]])
     x[0, 1, 0, 0] = x[0, 1, 1, 0] = 5.0  # two maxima in the second row
-    out, argmax = kernels.maxpool2d_forward(x, 2)
-    assert out[0, 0, 0, 0] == 5.0 and argmax[0, 0, 0, 0] == 1 * 2 + 0
-    dx = kernels.maxpool2d_backward(np.full((1, 1, 1, 1), 3.0, np.float32), argmax, x.shape)
-    np.testing.assert_array_equal(dx[0, :, :, 0], [[0, 0], [3, 0]])
+    out = kernels.maxpool2d_forward(x, 2)
+    assert out[0, 0, 0, 0] == 5.0
+    np.testing.assert_array_equal(kernels.maxpool2d_backward(G, x, out, 2)[0, :, :, 0], [[0, 0], [3, 0]])
 
 
 def test_padding_never_wins_and_overlaps_accumulate():
     x = -np.arange(1, 10, dtype=np.float64).reshape(1, 3, 3, 1)  # all negative
-    out, argmax = kernels.maxpool2d_forward(x, 2, 1, "same")
+    out = kernels.maxpool2d_forward(x, 2, 1, "same")
     # same padding pads below/right; a padded zero would beat every value
     assert (out < 0).all()
     np.testing.assert_array_equal(out[0, :, :, 0], [[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]])
-    dx = kernels.maxpool2d_backward(np.ones_like(out), argmax, x.shape)
+    dx = kernels.maxpool2d_backward(np.ones_like(out), x, out, 2, 1, "same")
     assert dx.sum() == out.size  # every window sends its gradient somewhere
 
 
@@ -86,12 +84,12 @@ def test_backward_matches_finite_differences(N, H, W, C, pool, strides, padding)
     rng = np.random.default_rng(11)
     # distinct values 0.01 apart: no maximum changes under a 1e-6 perturbation
     x = (rng.permutation(N * H * W * C) * 0.01).reshape(N, H, W, C).astype(np.float64)
-    out, argmax = kernels.maxpool2d_forward(x, pool, strides, padding)
+    out = kernels.maxpool2d_forward(x, pool, strides, padding)
     G = rng.standard_normal(out.shape)
-    dx = kernels.maxpool2d_backward(G, argmax, x.shape)
+    dx = kernels.maxpool2d_backward(G, x, out, pool, strides, padding)
 
     def f():
-        return float(np.sum(kernels.maxpool2d_forward(x, pool, strides, padding)[0] * G))
+        return float(np.sum(kernels.maxpool2d_forward(x, pool, strides, padding) * G))
 
     assert_fd_ok(fd_errors(f, {"x": x}, {"x": dx}))
 
@@ -100,13 +98,11 @@ def test_backward_matches_finite_differences(N, H, W, C, pool, strides, padding)
 def test_tiny_case_matches_reference():
     x = np.random.default_rng(0).standard_normal((1, 5, 4, 2))
     for pad in ("valid", "same"):
-        out, argmax = kernels.maxpool2d_forward(x, 2, None, pad)
-        ref_out, ref_argmax = reference.maxpool2d_forward(x, 2, None, pad)
-        np.testing.assert_array_equal(out, ref_out)
-        np.testing.assert_array_equal(argmax, ref_argmax)
+        out = kernels.maxpool2d_forward(x, 2, None, pad)
+        np.testing.assert_array_equal(out, reference.maxpool2d_forward(x, 2, None, pad))
         G = np.ones_like(out)
-        np.testing.assert_array_equal(kernels.maxpool2d_backward(G, argmax, x.shape),
-                                      reference.maxpool2d_backward(G, argmax, x.shape))
+        np.testing.assert_array_equal(kernels.maxpool2d_backward(G, x, out, 2, None, pad),
+                                      reference.maxpool2d_backward(G, x, out, 2, None, pad))
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -117,22 +113,23 @@ def test_bad_arguments_raise_clear_errors():
         kernels.maxpool2d_forward(x[0], 2)
     with pytest.raises(InvalidArgumentError, match=r"pool_size must be a positive int or a pair of them, got -2"):
         kernels.maxpool2d_forward(x, -2)
-    out, argmax = kernels.maxpool2d_forward(x, 2)
-    with pytest.raises(ShapeError, match="argmax must be the int64 array"):
-        kernels.maxpool2d_backward(out, argmax.astype(np.int32), x.shape)
-    with pytest.raises(ShapeError, match="outside the 2x2 input"):
-        kernels.maxpool2d_backward(out, argmax, (2, 2, 2, 3))
+    out = kernels.maxpool2d_forward(x, 2)
+    with pytest.raises(ShapeError, match=r"out must have shape \(2, 2, 2, 3\), got \(2, 1, 1, 3\)"):
+        kernels.maxpool2d_backward(out[:, :1, :1], x, out[:, :1, :1], 2)
+    with pytest.raises(ShapeError, match="share one dtype"):
+        kernels.maxpool2d_backward(out.astype(np.float64), x, out, 2)
 
 
 def test_nan_wins_like_np_max_and_all_minus_inf_windows_stay_inside():
     x = np.array([1.0, np.nan, 3.0, np.nan], np.float32).reshape(1, 2, 2, 1)
+    G = np.ones((1, 1, 1, 1), np.float32)
     for impl in (kernels, reference):
-        out, argmax = impl.maxpool2d_forward(x, 2)
-        assert np.isnan(out[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 1  # the first NaN
+        out = impl.maxpool2d_forward(x, 2)
+        assert np.isnan(out[0, 0, 0, 0])
+        np.testing.assert_array_equal(impl.maxpool2d_backward(G, x, out, 2)[0, :, :, 0], [[0, 1], [0, 0]])
     x = np.full((1, 3, 3, 1), -np.inf)
     for impl in (kernels, reference):
-        out, argmax = impl.maxpool2d_forward(x, 3, 1, "same")
+        out = impl.maxpool2d_forward(x, 3, 1, "same")
         assert (out == -np.inf).all()
-        assert argmax.min() >= 0 and argmax.max() < 9  # padding never wins, even against -inf
-    np.testing.assert_array_equal(kernels.maxpool2d_forward(x, 3, 1, "same")[1],
-                                  reference.maxpool2d_forward(x, 3, 1, "same")[1])
+        dx = impl.maxpool2d_backward(np.ones_like(out), x, out, 3, 1, "same")
+        assert dx.sum() == 9  # padding never wins, even against -inf: all gradient lands inside

@@ -1,0 +1,10 @@
+"""Plain-NumPy twin of :mod:`fastcnn.kernels.adam`."""
+import numpy as np
+
+
+def adam_update(param, grad, m, v, alpha, beta_1, beta_2, epsilon):
+    """Keras 3's Adam step, in place."""
+    dtype = param.dtype.type
+    m += (grad - m) * dtype(1.0 - beta_1)
+    v += (grad * grad - v) * dtype(1.0 - beta_2)
+    param -= dtype(alpha) * m / (np.sqrt(v) + dtype(epsilon))
