@@ -1,11 +1,16 @@
 """``fastcnn data``: look at data sets."""
+import time
 from pathlib import Path
 
 import click
 
-from fastcnn.data import load_builtin, write_image_folder
+from fastcnn.data import Dataset, load_builtin, write_image_folder
+from fastcnn.data.disk import write_npz_in_chunks
+from fastcnn.data.export import write_synthetic_npz
+from fastcnn.data.load import BUILTIN_SIZE
+from fastcnn.data.synth import CLASS_NAMES, synthesize_galaxies
 
-from .common import user_errors
+from .common import UserError, user_errors
 
 
 @click.group()
@@ -14,13 +19,37 @@ def data():
 
 
 @data.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write images/*.png and labels.csv into.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="A folder (images/*.png + labels.csv), or a file ending in .npz (the original format).")
+@click.option("--n", "count", type=click.IntRange(min=1), default=BUILTIN_SIZE, show_default=True,
+              help="How many galaxies.  The default with --seed 0 is exactly the built-in training set.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--image-size", type=click.IntRange(min=16), default=128, show_default=True)
 @user_errors
-def synth(out, image_size):
-    """Write the built-in procedural galaxies as PNG files plus labels.csv."""
-    dataset = load_builtin((image_size, image_size))
+def synth(out, count, seed, image_size):
+    """Write procedural galaxies as PNG files plus labels.csv, or as an .npz.
+
+    An .npz is written in chunks, so it may be larger than memory (e.g.
+    --n 100000): fastcnn train then reads it batch by batch.
+    """
+    started = time.perf_counter()
+    if out.suffix == ".npz":
+        if not out.parent.exists():
+            raise UserError(f"the folder for --out does not exist: {out.parent}")
+        if count == BUILTIN_SIZE and seed == 0:
+            dataset = load_builtin((image_size, image_size))
+            write_npz_in_chunks(out, count, dataset.image_shape, [dataset.images], dataset.labels,
+                                dataset.class_names)
+        else:
+            write_synthetic_npz(out, count, image_size, seed)
+        click.echo(f"Wrote {count} galaxies to {out} in {time.perf_counter() - started:.1f} s")
+        click.echo(f"Train on them with: fastcnn train --data {out}")
+        return
+    if count == BUILTIN_SIZE and seed == 0:
+        dataset = load_builtin((image_size, image_size))
+    else:
+        images, labels = synthesize_galaxies(count, image_size, seed=seed)
+        dataset = Dataset(images=images, labels=labels, class_names=CLASS_NAMES, source="procedural galaxies")
     csv_path = write_image_folder(dataset, out)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.class_counts().items())
     click.echo(f"Wrote {len(dataset)} images ({counts}) to {out / 'images'} and the labels to {csv_path}")

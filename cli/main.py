@@ -14,6 +14,7 @@ from .data import data
 from .evaluate import evaluate
 from .predict import predict
 from .train import train
+from .warmup import warmup
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +55,7 @@ cli.add_command(train)
 cli.add_command(evaluate)
 cli.add_command(predict)
 cli.add_command(data)
+cli.add_command(warmup)
 
 __all__ = ["cli", "main", "UserError"]
 

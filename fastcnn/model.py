@@ -176,7 +176,9 @@ class Sequential:
 
     # -- inputs ---------------------------------------------------------------
     def _check_x(self, x, name="x"):
-        if not isinstance(x, np.ndarray):
+        """A NumPy array, or a row source (fastcnn.data.disk.RowView / DiskArray:
+        rows of a larger array, or of an array on disk) read batch by batch."""
+        if not isinstance(x, np.ndarray) and not getattr(x, "is_row_source", False):
             raise ShapeError(f"{name} must be a NumPy array, got {type(x).__name__}")
         if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape:
             expected = ", ".join(map(str, ("N",) + self.input_shape))

@@ -171,6 +171,15 @@ def test_data_synth_writes_pngs_and_labels(tmp_path):
     assert Image.open(tmp_path / "synth" / rows[0]["file"]).size == (32, 32)
 
 
+def test_data_synth_to_npz_then_train_on_it(tmp_path):
+    result = run("data", "synth", "--out", tmp_path / "g.npz", "--n", 40, "--seed", 2, "--image-size", 32)
+    assert result.exit_code == 0, result.output
+    assert "Wrote 40 galaxies to" in result.output
+    result = run("train", "--data", tmp_path / "g.npz", "--image-size", 32, "--epochs", 1, "--out", tmp_path / "m.npz")
+    assert result.exit_code == 0, result.output
+    assert "g.npz: 40 images 32x32, 4 classes" in result.output
+
+
 def test_user_errors_are_one_line_with_status_2(tmp_path, shapes_csv, trained):
     out, _ = trained
     one_line_error(run("train", "--data", tmp_path / "missing.csv"), r"data not found: .*missing.csv")
@@ -192,6 +201,13 @@ def test_user_errors_are_one_line_with_status_2(tmp_path, shapes_csv, trained):
                    r"the folder for --out does not exist")
     one_line_error(run("predict", out), r"give one or more image files, or --data PATH")
     one_line_error(run("train", "--crop", 0.5), r"--crop applies to image files")
+
+
+def test_warmup_reports_its_time():
+    result = run("warmup", "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "conv2d_forward[float32]" in result.output
+    assert re.search(r"\d+ kernel variants (compiled|loaded from the on-disk cache) in \d+\.\d\d s", result.output)
 
 
 def test_bad_option_values_exit_2():

@@ -47,12 +47,19 @@ def load(key, expected_shape):
     """The cached uint8 array for ``key``, or None (missing, unreadable or wrong shape)."""
     path = cache_path(key)
     try:
-        images = np.load(path, allow_pickle=False, mmap_mode="r")
+        with open(path, "rb") as handle:  # check the header before reading the data
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(handle)
+            if dtype != np.uint8 or fortran or shape != tuple(expected_shape):
+                return None
+            images = np.fromfile(handle, dtype=np.uint8, count=int(np.prod(shape)))  # one copy, no mmap
     except (OSError, ValueError):
         return None
-    if images.dtype != np.uint8 or images.shape != tuple(expected_shape):
+    if images.size != int(np.prod(expected_shape)):
         return None
-    return np.array(images)  # into memory: the file may be replaced later
+    return images.reshape(expected_shape)
 
 
 def store(key, images):

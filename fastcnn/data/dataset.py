@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
+from .disk import RowView
 
 
 @dataclass
 class Dataset:
-    images: np.ndarray                 # (N, H, W, 3) uint8, or float32 in [0, 1]
+    images: np.ndarray                 # (N, H, W, 3) uint8 or float32 in [0, 1]; or a RowView / DiskArray
     labels: np.ndarray                 # (N,) int64 index into class_names
     class_names: tuple                 # one-hot order
     files: tuple = None                # where each image came from, if files
@@ -48,9 +49,12 @@ class Dataset:
         return {name: int(c) for name, c in zip(self.class_names, counts)}
 
     def subset(self, indices):
+        """The samples at ``indices``, sharing the pixels (a RowView or a
+        DiskArray subset): no image is copied."""
         indices = np.asarray(indices)
+        lazy = getattr(self.images, "subset", None)
         return Dataset(
-            images=self.images[indices],
+            images=lazy(indices) if lazy else RowView(self.images, indices),
             labels=self.labels[indices],
             class_names=self.class_names,
             files=None if self.files is None else tuple(self.files[i] for i in indices),

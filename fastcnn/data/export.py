@@ -1,6 +1,7 @@
 """Write a data set as PNG files plus a ``labels.csv``, to look at or to
 load back with ``--data DIR/labels.csv``."""
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
@@ -28,3 +29,40 @@ def write_image_folder(dataset, out_dir):
         writer.writerow(["file", "label"])
         writer.writerows(rows)
     return csv_path
+
+
+def _synth_chunk(arguments):
+    from .synth import synthesize_galaxies
+
+    n, size, seed, index = arguments
+    return synthesize_galaxies(n, size, seed=[seed, index])
+
+
+def write_synthetic_npz(path, n, size=128, seed=0, chunk=500, workers=None):
+    """Generate ``n`` procedural galaxies straight into an original-format
+    ``.npz``, ``chunk`` at a time (in ``workers`` processes), so any ``n``
+    fits in memory.  Chunk k is drawn with seed (seed, k): the file is the
+    same for the same arguments, whatever the number of workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .disk import write_npz_in_chunks
+    from .synth import CLASS_NAMES
+
+    tasks = [(min(chunk, n - start), size, seed, k) for k, start in enumerate(range(0, n, chunk))]
+    labels = []
+
+    def images(results):
+        for chunk_images, chunk_labels in results:
+            labels.append(chunk_labels)  # known only once drawn: written after the images
+            yield chunk_images
+
+    def all_labels():
+        return np.concatenate(labels) if labels else np.zeros(0, np.int64)
+
+    workers = max(1, min(len(tasks), workers or os.cpu_count() or 1))
+    if workers == 1:
+        return write_npz_in_chunks(path, n, (size, size, 3), images(map(_synth_chunk, tasks)), all_labels,
+                                   CLASS_NAMES)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return write_npz_in_chunks(path, n, (size, size, 3), images(pool.map(_synth_chunk, tasks)), all_labels,
+                                   CLASS_NAMES)

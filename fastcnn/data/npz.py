@@ -14,9 +14,15 @@ import numpy as np
 from ..architectures import GALAXY_CLASSES
 from ..errors import DataError
 from .dataset import Dataset
+from .disk import DiskArray, npz_member
 
 
-def _read_arrays(path):
+#: an uncompressed uint8 ``data`` array larger than this is read from disk
+#: batch by batch (:class:`fastcnn.data.disk.DiskArray`) instead of loaded
+STREAM_BYTES = 1 << 30
+
+
+def _read_arrays(path, stream_bytes=STREAM_BYTES):
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not hasattr(archive, "files"):
@@ -27,7 +33,14 @@ def _read_arrays(path):
                     f"{path}: missing array {' and '.join(repr(m) for m in missing)} "
                     f"(has: {', '.join(archive.files) or 'nothing'})"
                 )
-            return {key: archive[key] for key in archive.files if key in ("data", "labels", "class_names")}
+            arrays = {key: archive[key] for key in archive.files if key in ("labels", "class_names")}
+            on_disk = npz_member(path, "data")
+            if on_disk is not None and on_disk.dtype == np.uint8 and \
+                    int(np.prod(on_disk.shape)) > stream_bytes:
+                arrays["data"] = on_disk
+            else:
+                arrays["data"] = archive["data"]
+            return arrays
     except FileNotFoundError:
         raise DataError(f"data file not found: {path}") from None
     except DataError:
@@ -36,11 +49,16 @@ def _read_arrays(path):
         if "pickle" in str(error):
             raise DataError(f"{path}: holds Python objects (pickle); fastcnn never unpickles data files") from None
         raise DataError(f"{path}: not a readable .npz file ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as error:
         raise DataError(f"{path}: not a readable .npz file ({error})") from None
 
 
 def _pixels(data, path, notes):
+    if isinstance(data, DiskArray):
+        if data.ndim != 4 or data.shape[-1] != 3:
+            raise DataError(f"{path}: 'data' must be (N, H, W, 3) images, got shape {data.shape}")
+        notes.append(f"{data.shape[0]} images read from disk batch by batch (too large to load)")
+        return data
     if data.ndim == 3 or (data.ndim == 4 and data.shape[-1] == 1):
         data = np.repeat(data.reshape(data.shape[:3] + (1,)), 3, axis=-1)
         notes.append("grayscale images repeated into 3 channels")
@@ -82,11 +100,11 @@ def _label_indices(labels, n, path):
     raise DataError(f"{path}: 'labels' must be one-hot (N, classes) or class indices (N,), got {labels.shape} {labels.dtype}")
 
 
-def load_npz(path, image_size=(128, 128), class_names=None):
+def load_npz(path, image_size=(128, 128), class_names=None, stream_bytes=STREAM_BYTES):
     """Read an original-format ``.npz`` into a :class:`Dataset`; its images
     must already have ``image_size`` (arrays are model inputs, not photos:
     they are never resized behind the user's back)."""
-    arrays = _read_arrays(path)
+    arrays = _read_arrays(path, stream_bytes)
     notes = []
     images = _pixels(arrays["data"], path, notes)
     if images.shape[1:3] != tuple(image_size):

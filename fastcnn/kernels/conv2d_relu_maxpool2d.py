@@ -29,7 +29,7 @@ from .._jit import parallel_kernel, reduction_chunks
 from ..geometry import window_geometry
 from ._validate import expect_shape, float_array, same_dtype
 from .conv2d import PIXEL_SCALE, _arguments, _output_size
-from .maxpool2d import _pool_arguments, window_argmax
+from .maxpool2d import _pool_arguments, window_argmax, window_range
 
 
 @parallel_kernel
@@ -54,11 +54,9 @@ def _conv2d_relu_maxpool2d_backward(dpooled, pooled, out, xp, w, SH, SW, PKH, PK
         db = np.zeros(C_out, dtype=dw_parts.dtype)
         for n in range(chunk * N // n_chunks, (chunk + 1) * N // n_chunks):
             for ph in range(PH):
-                h_start = max(ph * PSH - p_top, 0)
-                h_stop = min(ph * PSH - p_top + PKH, OH)
+                h_start, h_stop = window_range(ph, PSH, p_top, PKH, OH)
                 for pw in range(PW):
-                    w_start = max(pw * PSW - p_left, 0)
-                    w_stop = min(pw * PSW - p_left + PKW, OW)
+                    w_start, w_stop = window_range(pw, PSW, p_left, PKW, OW)
                     for c in range(C_out):
                         g = dpooled[n, ph, pw, c]
                         if g == 0 or not pooled[n, ph, pw, c] > 0:  # no gradient, or ReLU off

@@ -25,6 +25,14 @@ from ..geometry import normalize_pair, normalize_padding, window_geometry
 from ._validate import expect_shape, float_array, same_dtype
 
 
+@kernel
+def window_range(o, stride, pad_before, size_k, size):
+    """[start, stop) of window ``o`` along one axis, clipped to the input
+    (padding is never visited, so it can never win a maximum)."""
+    start = o * stride - pad_before
+    return max(start, 0), min(start + size_k, size)
+
+
 @parallel_kernel
 def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
     """Fill ``out`` with window maxima.
@@ -37,11 +45,9 @@ def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
     _, OH, OW, _ = out.shape
     for n in prange(N):
         for oh in range(OH):
-            h_start = max(oh * SH - pad_top, 0)
-            h_stop = min(oh * SH - pad_top + KH, H)
+            h_start, h_stop = window_range(oh, SH, pad_top, KH, H)
             for ow in range(OW):
-                w_start = max(ow * SW - pad_left, 0)
-                w_stop = min(ow * SW - pad_left + KW, W)
+                w_start, w_stop = window_range(ow, SW, pad_left, KW, W)
                 for c in range(C):
                     out[n, oh, ow, c] = x[n, h_start, w_start, c]
                 for h in range(h_start, h_stop):
@@ -94,11 +100,9 @@ def _maxpool2d_backward(dout, x, out, KH, KW, SH, SW, pad_top, pad_left, dx):
     _, OH, OW, _ = dout.shape
     for n in prange(N):
         for oh in range(OH):
-            h_start = max(oh * SH - pad_top, 0)
-            h_stop = min(oh * SH - pad_top + KH, H)
+            h_start, h_stop = window_range(oh, SH, pad_top, KH, H)
             for ow in range(OW):
-                w_start = max(ow * SW - pad_left, 0)
-                w_stop = min(ow * SW - pad_left + KW, W)
+                w_start, w_stop = window_range(ow, SW, pad_left, KW, W)
                 for c in range(C):
                     g = dout[n, oh, ow, c]
                     if g != 0:
