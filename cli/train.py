@@ -4,12 +4,11 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 import fastcnn
 from fastcnn._files import atomic_write
 from fastcnn.data import load_dataset, stratified_split
-from fastcnn.warmup import compile_all
+from fastcnn.warmup import compile_for
 
 from .common import UserError, data_options, echo_dataset, user_errors
 
@@ -53,11 +52,6 @@ def train(data_path, file_column, label_column, no_cache, epochs, batch_size, le
         raise UserError(f"the folder for --out does not exist: {out.parent}")
 
     started = time.perf_counter()
-    timings = compile_all(dtypes=(np.float32,))
-    compile_seconds = sum(timings.values())
-    if compile_seconds > 1.0:
-        click.echo(f"Compiled the Numba kernels in {compile_seconds:.1f} s (cached for later runs)")
-
     size = (image_size, image_size)
     dataset = load_dataset(data_path, image_size=size, crop=crop, file_column=file_column,
                            label_column=label_column, use_cache=not no_cache)
@@ -78,6 +72,9 @@ def train(data_path, file_column, label_column, no_cache, epochs, batch_size, le
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({learning_rate:g}), "
                f"batch size {batch_size}, {epochs} epochs")
 
+    compile_seconds = compile_for(model, train_set.images, train_set.one_hot())
+    if compile_seconds > 1.0:
+        click.echo(f"Compiled the Numba kernels in {compile_seconds:.1f} s (cached for later runs)")
     validation = (val_set.images, val_set.one_hot()) if len(val_set) else None
     fit_started = time.perf_counter()
     history = model.fit(train_set.images, train_set.one_hot(), epochs=epochs, batch_size=batch_size,

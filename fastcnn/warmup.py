@@ -54,3 +54,15 @@ def compile_all(dtypes=(np.float32, np.float64)):
             call()
             timings[f"{name}[{np.dtype(dtype).name}]"] = time.perf_counter() - start
     return timings
+
+
+def compile_for(model, x, y):
+    """Compile (or load from the cache) exactly the kernels that training
+    ``model`` on data like ``x`` will call, using one sample and changing
+    nothing; returns the seconds it took."""
+    start = time.perf_counter()
+    model.loss_and_gradients(x[:1], np.asarray(y[:1]))
+    if model.optimizer is not None and model.optimizer.slot_names == ("m", "v"):
+        one = np.zeros(1, dtype=model.dtype)
+        kernels.adam_update(one.copy(), one, one.copy(), one.copy(), 1e-3, 0.9, 0.999, 1e-7)
+    return time.perf_counter() - start
