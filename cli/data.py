@@ -8,7 +8,10 @@ from fastcnn.data import Dataset, load_builtin, write_image_folder
 from fastcnn.data.disk import write_npz_in_chunks
 from fastcnn.data.export import write_synthetic_npz
 from fastcnn.data.load import BUILTIN_SIZE
+from fastcnn.data.npz import load_npz
 from fastcnn.data.synth import CLASS_NAMES, synthesize_galaxies
+
+from fastcnn.viz import contact_sheet
 
 from .common import UserError, user_errors
 
@@ -25,8 +28,9 @@ def data():
               help="How many galaxies.  The default with --seed 0 is exactly the built-in training set.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--image-size", type=click.IntRange(min=16), default=128, show_default=True)
+@click.option("--preview", is_flag=True, help="Also write a contact sheet: 8 example galaxies of each class.")
 @user_errors
-def synth(out, count, seed, image_size):
+def synth(out, count, seed, image_size, preview):
     """Write procedural galaxies as PNG files plus labels.csv, or as an .npz.
 
     An .npz is written in chunks, so it may be larger than memory (e.g.
@@ -43,6 +47,10 @@ def synth(out, count, seed, image_size):
         else:
             write_synthetic_npz(out, count, image_size, seed)
         click.echo(f"Wrote {count} galaxies to {out} in {time.perf_counter() - started:.1f} s")
+        if preview:
+            sample = load_npz(out, (image_size, image_size))
+            sheet = contact_sheet(sample.images, sample.labels, sample.class_names, out.with_suffix(".preview.png"))
+            click.echo(f"Contact sheet: {sheet}")
         click.echo(f"Train on them with: fastcnn train --data {out}")
         return
     if count == BUILTIN_SIZE and seed == 0:
@@ -53,4 +61,7 @@ def synth(out, count, seed, image_size):
     csv_path = write_image_folder(dataset, out)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.class_counts().items())
     click.echo(f"Wrote {len(dataset)} images ({counts}) to {out / 'images'} and the labels to {csv_path}")
+    if preview:
+        sheet = contact_sheet(dataset.images, dataset.labels, dataset.class_names, out / "preview.png")
+        click.echo(f"Contact sheet: {sheet}")
     click.echo(f"Train on them with: fastcnn train --data {csv_path}")

@@ -4,10 +4,12 @@ import json
 import click
 import numpy as np
 
+from fastcnn import viz
 from fastcnn.metrics import auc_macro, confusion_matrix, per_class_scores
 
 from .common import data_options, echo_dataset, evaluation_data, load_trained_model, user_errors
 from .report import confusion_table, per_class_table
+from .train import picture_path
 
 
 @click.command()
@@ -15,8 +17,10 @@ from .report import confusion_table, per_class_table
 @data_options
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
+@click.option("--plots", is_flag=True,
+              help="Also write <model>.evaluate.confusion_matrix.png and <model>.evaluate.roc.png beside MODEL.")
 @user_errors
-def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_size, as_json):
+def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_size, as_json, plots):
     """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
     model = load_trained_model(model_path)
     dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache)
@@ -31,11 +35,17 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_s
     scores = per_class_scores(counts)
     macro = auc_macro(y, probabilities)
     baseline = counts.sum(axis=1).max() / max(len(dataset), 1)
+    pictures = []
+    if plots:
+        pictures.append(viz.plot_confusion_matrix(dataset.labels, predicted, model.class_names,
+                                                  picture_path(model_path, "evaluate.confusion_matrix")))
+        pictures.append(viz.plot_roc(y, probabilities, model.class_names, picture_path(model_path, "evaluate.roc")))
     if as_json:
         click.echo(json.dumps({
             "data": described, "images": len(dataset), "loss": logs["loss"],
             "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"], "auc_macro": macro,
             "majority_baseline": baseline, "class_names": list(model.class_names),
+            "pictures": [str(p) for p in pictures],
             "confusion_matrix": counts.tolist(),
             "per_class": {name: {key: (None if np.isnan(float(scores[key][k])) else float(scores[key][k]))
                                  for key in ("precision", "recall", "f1")} | {"support": int(scores["support"][k])}
@@ -50,3 +60,5 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_s
     click.echo("")
     click.echo("Confusion matrix (rows: true class, columns: predicted class)")
     click.echo(confusion_table(model.class_names, counts))
+    if pictures:
+        click.echo("Pictures: " + ", ".join(str(p) for p in pictures))

@@ -13,7 +13,9 @@ from .common import UserError, user_errors
 from .data import data
 from .evaluate import evaluate
 from .predict import predict
+from .gradcheck import gradcheck
 from .train import train
+from .visualize import visualize
 from .warmup import warmup
 
 
@@ -56,6 +58,8 @@ cli.add_command(evaluate)
 cli.add_command(predict)
 cli.add_command(data)
 cli.add_command(warmup)
+cli.add_command(visualize)
+cli.add_command(gradcheck)
 
 __all__ = ["cli", "main", "UserError"]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 import fastcnn
+from fastcnn import viz
 from fastcnn._files import atomic_write
 from fastcnn.data import load_dataset, stratified_split
 from fastcnn.warmup import compile_for
@@ -17,6 +18,12 @@ def history_path(model_path):
     """``galaxy_model.npz`` -> ``galaxy_model.history.json`` (beside the model)."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".history.json")
+
+
+def picture_path(model_path, what):
+    """``galaxy_model.npz`` -> ``galaxy_model.<what>.png`` (beside the model)."""
+    model_path = Path(model_path)
+    return model_path.with_name(f"{model_path.stem}.{what}.png")
 
 
 def write_json_atomically(path, document):
@@ -42,9 +49,11 @@ def write_json_atomically(path, document):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("galaxy_model.npz"),
               show_default=True, help="Where to write the trained model.")
 @click.option("--quiet", "-q", is_flag=True, help="One line per epoch instead of a progress bar.")
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write training curves, confusion matrix and ROC pictures beside the model.")
 @user_errors
 def train(data_path, file_column, label_column, no_cache, epochs, batch_size, learning_rate, val_split, seed,
-          crop, image_size, out, quiet):
+          crop, image_size, out, quiet, plots):
     """Train the reference galaxy classifier (Keras's original settings by default)."""
     if out.suffix != ".npz":
         raise UserError(f"--out must end in .npz, got {out}")
@@ -101,3 +110,12 @@ def train(data_path, file_column, label_column, no_cache, epochs, batch_size, le
     fastcnn.save_model(model, out, training=training)
     write_json_atomically(history_path(out), dict(history))
     click.echo(f"Saved the model to {out} and its history to {history_path(out)}")
+    if plots:
+        written = [viz.plot_training_curves(history, picture_path(out, "training_curves"))]
+        if validation is not None:
+            probabilities = model.predict(val_set.images, batch_size=64)
+            written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
+                                                     picture_path(out, "confusion_matrix")))
+            written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
+                                        picture_path(out, "roc")))
+        click.echo("Pictures: " + ", ".join(str(p) for p in written))

@@ -8,9 +8,11 @@ changes it everywhere.
   (``__pycache__``) so only the very first run pays the compile time.  Nothing
   inside a kernel may defeat this: in particular no call to
   ``numba.get_num_threads()`` or ``numba.get_thread_id()`` (numba 0.68 then
-  silently refuses to cache the kernel).
-* ``nogil=True``: kernels release the GIL, so a data-loading thread can run
-  while a batch trains.
+  refuses to cache the kernel, with only a ``NumbaWarning``).  Numba's cache
+  checks only the kernel's own source file: after editing this module (or a
+  helper kernel in another file), clear ``__pycache__`` or NUMBA_CACHE_DIR.
+* ``nogil=True``: kernels release the GIL, so other Python threads of the
+  program (a user's data loader, a GUI) keep running while a batch trains.
 * ``error_model="numpy"``: division by zero gives inf/nan like NumPy instead of
   raising, which removes a branch from every division in a hot loop.
 * ``fastmath={"contract"}``: a multiply followed by an add may become one
@@ -21,18 +23,26 @@ changes it everywhere.
 * SLP vectorisation is switched on (numba leaves it off by default).  The hot
   loops run over the channel axis in blocks of :data:`LANES` with a constant
   trip count; LLVM's SLP vectoriser turns each block into single SIMD
-  instructions (one 256-bit AVX register holds 8 float32).  This setting only
-  lets LLVM vectorise straight-line code; it changes no result.
+  instructions (one 256-bit AVX register holds 8 float32).  It changes no
+  result (the tests hold every kernel to its twin); numba turned it off by
+  default after miscompilations in older LLVM versions, so set
+  NUMBA_SLP_VECTORIZE=0 to rule it out when chasing a strange result.
 
 With the environment variable ``NUMBA_DISABLE_JIT=1`` every kernel runs as the
 plain Python function it is written as, so it can be stepped through in a
 debugger (slowly, so use tiny shapes).
 """
-import numba
-from numba import njit
+import os
+
+# Set in the environment too: numba re-reads its configuration from NUMBA_*
+# variables whenever they change, which would silently undo a plain assignment.
+os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
+
+import numba  # noqa: E402
+from numba import njit  # noqa: E402
 
 # read by numba each time it builds an optimisation pipeline, i.e. at each compilation
-numba.config.SLP_VECTORIZE = 1
+numba.config.SLP_VECTORIZE = int(os.environ["NUMBA_SLP_VECTORIZE"])
 
 JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract"}}
 

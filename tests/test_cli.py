@@ -85,6 +85,9 @@ def test_train_on_a_labels_csv(trained, tmp_path):
     model = fastcnn.load_model(out)
     assert model.class_names == ("bright", "dark", "red")
     assert model.training_info["epochs_done"] == 3
+    for picture in ("training_curves", "confusion_matrix", "roc"):
+        path = tmp_path / f"model.{picture}.png"
+        assert path.is_file() and Image.open(path).size[0] > 400, picture
 
 
 def test_same_seed_same_figures(tmp_path, shapes_csv):
@@ -163,12 +166,49 @@ def test_summary_of_a_saved_model(trained):
 
 
 def test_data_synth_writes_pngs_and_labels(tmp_path):
-    result = run("data", "synth", "--out", tmp_path / "synth", "--image-size", 32)
+    result = run("data", "synth", "--out", tmp_path / "synth", "--image-size", 32, "--preview")
     assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "synth" / "preview.png").size == (110 + 8 * 132, 4 * 132 + 4)
     rows = list(csv.DictReader(open(tmp_path / "synth" / "labels.csv")))
     assert len(rows) == 1400 and rows[0]["file"].startswith("images/")
     assert {r["label"] for r in rows} == {"Normal", "Ringed", "Merger", "Other"}
     assert Image.open(tmp_path / "synth" / rows[0]["file"]).size == (32, 32)
+
+
+def test_evaluate_plots(trained, tmp_path):
+    out, _ = trained
+    result = run("evaluate", out, "--plots")
+    assert result.exit_code == 0, result.output
+    for picture in ("evaluate.confusion_matrix", "evaluate.roc"):
+        assert (tmp_path / f"model.{picture}.png").is_file()
+
+
+def test_visualize_draws_every_layer(trained, shapes_csv, tmp_path):
+    out, _ = trained
+    result = run("visualize", out, "--data", shapes_csv, "--limit", 3, "--out", tmp_path / "viz")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "viz").iterdir())
+    assert "filters_conv2d.png" in written
+    assert len(written) == 1 + 3 * 6  # filters + per galaxy: prediction, 4 layers, dense
+    stems = {name.split("_")[0] for name in written if name != "filters_conv2d.png"}
+    assert stems == {"0", "1", "2"}  # one galaxy of each class first (rows 0, 1, 2 differ in class)
+    result = run("visualize", out, shapes_csv.parent / "imgs" / "5.png", "--out", tmp_path / "one")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "one" / "5_prediction.png").is_file()
+
+
+def test_gradcheck_reports_every_layer():
+    result = run("gradcheck", "--input-size", 24, "--entries", 5)
+    assert result.exit_code == 0, result.output
+    assert "conv2d (Conv2D)" in result.output and "dense_1/kernel" in result.output
+    assert re.search(r"worst relative error \d\.\d\de-\d\d: ok", result.output)
+
+
+def test_gradcheck_of_a_saved_model(trained):
+    out, _ = trained
+    result = run("gradcheck", out, "--input-size", 32, "--entries", 5)
+    assert result.exit_code == 0, result.output
+    assert "whole model, loss" in result.output
 
 
 def test_data_synth_to_npz_then_train_on_it(tmp_path):
@@ -220,3 +260,25 @@ def test_bad_option_values_exit_2():
 def test_installed_console_script():
     result = subprocess.run(["fastcnn", "summary"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "Total params: 7,164" in result.stdout
+
+
+def test_cli_reference_mentions_every_command_and_option():
+    from pathlib import Path
+
+    import click
+
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from walk(command, prefix + [name])
+            else:
+                yield " ".join(prefix + [name]), command
+
+    for name, command in walk(cli, []):
+        assert f"## `fastcnn {name}`" in reference, name
+        for parameter in command.params:
+            for option in getattr(parameter, "opts", []):
+                if option.startswith("-"):
+                    assert option in reference, f"{name} {option}"

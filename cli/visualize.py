@@ -1,0 +1,65 @@
+"""``fastcnn visualize``: pictures of what the network sees, galaxy by galaxy."""
+from pathlib import Path
+
+import click
+import numpy as np
+
+from fastcnn import viz
+from fastcnn.data import decode_image
+from fastcnn.layers import Conv2D
+
+from .common import UserError, data_options, evaluation_data, load_trained_model, user_errors
+
+
+def round_robin_by_class(labels, limit):
+    """Indices of the first galaxy of each class, then the second of each, ...
+    so that a few pictures already show every class."""
+    per_class = [list(np.flatnonzero(np.asarray(labels) == k)) for k in np.unique(labels)]
+    chosen = []
+    for rank in range(max((len(members) for members in per_class), default=0)):
+        for members in per_class:
+            if rank < len(members) and len(chosen) < limit:
+                chosen.append(int(members[rank]))
+    return chosen
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
+@click.argument("images", nargs=-1, type=click.Path(path_type=str))
+@data_options
+@click.option("--limit", type=click.IntRange(min=1), default=4, show_default=True,
+              help="With --data: how many galaxies (taken from each class in turn).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("visualize"),
+              show_default=True, help="Folder for the PNG files.")
+@user_errors
+def visualize(model_path, images, data_path, file_column, label_column, no_cache, limit, out):
+    """Draw, for each galaxy: the image with its predicted class, every
+    convolution and pooling layer's feature maps, the dense layers'
+    activations; and once, the first convolution's filters."""
+    if images and data_path:
+        raise UserError("give image files or --data, not both")
+    if not images and not data_path:
+        raise UserError("give one or more image files, or --data PATH")
+    model = load_trained_model(model_path)
+    size = tuple(model.input_shape[:2])
+    if images:
+        names = [Path(p).stem for p in images]
+        pixels = [decode_image(p, size, model.preprocessing.get("crop")) for p in images]
+        truth = [None] * len(images)
+    else:
+        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache)
+        chosen = round_robin_by_class(dataset.labels, limit)
+        names = [Path(dataset.files[i]).stem if dataset.files else f"galaxy_{i}" for i in chosen]
+        pixels = [dataset.images[i] for i in chosen]
+        truth = [int(dataset.labels[i]) for i in chosen]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    first_conv = next((layer for layer in model.layers if isinstance(layer, Conv2D)), None)
+    if first_conv is not None:
+        written.append(viz.plot_filters(first_conv.params["kernel"], out / f"filters_{first_conv.name}.png",
+                                        first_conv.name))
+    for name, image, label in zip(names, pixels, truth):
+        written += viz.visualize_galaxy(model, np.asarray(image), out / name, true_label=label)
+    click.echo(f"Wrote {len(written)} pictures to {out}:")
+    for path in written:
+        click.echo(f"  {path}")
