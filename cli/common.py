@@ -54,6 +54,14 @@ def echo_dataset(dataset, err=False):
         click.echo(f"  {note}", err=err)
 
 
+def require_images_or_data(images, data_path):
+    """Commands that take image files or --data take exactly one of them."""
+    if images and data_path:
+        raise UserError("give image files or --data, not both")
+    if not images and not data_path:
+        raise UserError("give one or more image files, or --data PATH")
+
+
 def load_trained_model(path):
     """A saved model, which must know its class names."""
     from fastcnn.io import load_model

@@ -6,7 +6,7 @@ import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import UserError, data_options, evaluation_data, load_trained_model, user_errors
+from .common import data_options, evaluation_data, load_trained_model, require_images_or_data, user_errors
 
 
 @click.command()
@@ -19,10 +19,7 @@ from .common import UserError, data_options, evaluation_data, load_trained_model
 @user_errors
 def predict(model_path, images, data_path, file_column, label_column, no_cache, limit, as_json):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
-    if images and data_path:
-        raise UserError("give image files or --data, not both")
-    if not images and not data_path:
-        raise UserError("give one or more image files, or --data PATH")
+    require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])
     crop = model.preprocessing.get("crop")

@@ -8,7 +8,7 @@ from fastcnn import viz
 from fastcnn.data import decode_image
 from fastcnn.layers import Conv2D
 
-from .common import UserError, data_options, evaluation_data, load_trained_model, user_errors
+from .common import data_options, evaluation_data, load_trained_model, require_images_or_data, user_errors
 
 
 def round_robin_by_class(labels, limit):
@@ -36,10 +36,7 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
     """Draw, for each galaxy: the image with its predicted class, every
     convolution and pooling layer's feature maps, the dense layers'
     activations; and once, the first convolution's filters."""
-    if images and data_path:
-        raise UserError("give image files or --data, not both")
-    if not images and not data_path:
-        raise UserError("give one or more image files, or --data PATH")
+    require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])
     if images:
