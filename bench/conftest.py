@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # keep TensorFlow quiet
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "2")
 
-import numpy as np  # noqa: E402
+
 import pytest  # noqa: E402
 
 import fastcnn  # noqa: E402

@@ -39,6 +39,8 @@ def data_options(command):
         click.option("--file-column", default="file", show_default=True, help="CSV column with image paths."),
         click.option("--label-column", default="label", show_default=True, help="CSV column with class names."),
         click.option("--no-cache", is_flag=True, help="Decode every image again (skip the on-disk decode cache)."),
+        click.option("--on-bad-image", type=click.Choice(["error", "skip"]), default="error", show_default=True,
+                     help="An unreadable image file: stop with an error naming it, or skip it with a warning."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -72,7 +74,7 @@ def load_trained_model(path):
     return model
 
 
-def evaluation_data(model, data_path, file_column, label_column, no_cache):
+def evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image="error"):
     """The data to evaluate ``model`` on, and a phrase describing it.
 
     With ``--data``: every image there.  Without: the validation split of the
@@ -84,7 +86,8 @@ def evaluation_data(model, data_path, file_column, label_column, no_cache):
     crop = model.preprocessing.get("crop")
     if data_path is not None:
         dataset = load_dataset(data_path, image_size=size, crop=crop, file_column=file_column,
-                               label_column=label_column, class_names=model.class_names, use_cache=not no_cache)
+                               label_column=label_column, class_names=model.class_names, use_cache=not no_cache,
+                               on_bad_image=on_bad_image)
         return dataset, f"all {len(dataset)} images of {dataset.source}"
     recorded = model.training_info.get("data")
     split = model.training_info.get("split")
@@ -93,7 +96,7 @@ def evaluation_data(model, data_path, file_column, label_column, no_cache):
     dataset = load_dataset(recorded.get("path"), image_size=size, crop=crop,
                            file_column=recorded.get("file_column", "file"),
                            label_column=recorded.get("label_column", "label"),
-                           class_names=model.class_names, use_cache=not no_cache)
+                           class_names=model.class_names, use_cache=not no_cache, on_bad_image=on_bad_image)
     _, val_index = stratified_split(dataset.labels, split["val_split"], split["seed"])
     if len(val_index) == 0:
         raise UserError("the model was trained without a validation split; pass --data")

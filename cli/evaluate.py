@@ -20,10 +20,10 @@ from .train import picture_path
 @click.option("--plots", is_flag=True,
               help="Also write <model>.evaluate.confusion_matrix.png and <model>.evaluate.roc.png beside MODEL.")
 @user_errors
-def evaluate(model_path, data_path, file_column, label_column, no_cache, batch_size, as_json, plots):
+def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, as_json, plots):
     """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
     model = load_trained_model(model_path)
-    dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache)
+    dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
     if not as_json:
         echo_dataset(dataset)
         click.echo(f"Evaluating {model_path} on {described}")

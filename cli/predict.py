@@ -17,7 +17,7 @@ from .common import data_options, evaluation_data, load_trained_model, require_i
               help="With --data: only the first N images.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: a JSON list.")
 @user_errors
-def predict(model_path, images, data_path, file_column, label_column, no_cache, limit, as_json):
+def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, as_json):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
@@ -28,7 +28,7 @@ def predict(model_path, images, data_path, file_column, label_column, no_cache, 
         pixels = np.stack([decode_image(path, size, crop) for path in images])
         truth = [None] * len(names)
     else:
-        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache)
+        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
         count = len(dataset) if limit is None else min(limit, len(dataset))
         pixels = dataset.images[:count]
         names = list(dataset.files[:count]) if dataset.files else [f"{dataset.source}#{i}" for i in range(count)]

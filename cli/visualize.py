@@ -32,7 +32,7 @@ def round_robin_by_class(labels, limit):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("visualize"),
               show_default=True, help="Folder for the PNG files.")
 @user_errors
-def visualize(model_path, images, data_path, file_column, label_column, no_cache, limit, out):
+def visualize(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, out):
     """Draw, for each galaxy: the image with its predicted class, every
     convolution and pooling layer's feature maps, the dense layers'
     activations; and once, the first convolution's filters."""
@@ -44,7 +44,7 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
         pixels = [decode_image(p, size, model.preprocessing.get("crop")) for p in images]
         truth = [None] * len(images)
     else:
-        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache)
+        dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
         chosen = round_robin_by_class(dataset.labels, limit)
         names = [Path(dataset.files[i]).stem if dataset.files else f"galaxy_{i}" for i in chosen]
         pixels = [dataset.images[i] for i in chosen]

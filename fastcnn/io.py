@@ -80,8 +80,14 @@ def _atomic_savez(path, arrays):
 
 def read_config(path):
     """The JSON config of a model file (checks format and version only)."""
-    with _open(path) as archive:
-        return _config(archive, path)
+    try:
+        with _open(path) as archive:
+            return _config(archive, path)
+    except ModelFileError:
+        raise
+    except Exception as error:  # noqa: BLE001  (same safety net as load_model)
+        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {_short(error)})") \
+            from None
 
 
 def _open(path):
@@ -104,11 +110,38 @@ def _short(error):
     return text[0] if text else type(error).__name__
 
 
-def _array(archive, key, path):
+#: the JSON config is small; anything bigger is not a fastcnn model file
+MAX_CONFIG_BYTES = 16 * 2**20
+
+
+def _member_header(archive, key, path):
+    """(shape, dtype) of member ``key`` read from its .npy header only, so a
+    hostile file cannot make us allocate what it claims to hold."""
     try:
-        return archive[key]
+        with archive.zip.open(key + ".npy") as member:
+            version = np.lib.format.read_magic(member)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read(member)
     except KeyError:
         raise ModelFileError(f"{path}: array {key!r} is missing") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
+    if dtype.hasobject:
+        raise ModelFileError(f"{path}: array {key!r} holds Python objects; fastcnn never unpickles")
+    return tuple(shape), dtype
+
+
+def _array(archive, key, path, shape=None, dtype=None, max_bytes=None):
+    """Member ``key``, after checking its header against ``shape``/``dtype``/``max_bytes``."""
+    stored_shape, stored_dtype = _member_header(archive, key, path)
+    if shape is not None and (stored_shape != tuple(shape) or stored_dtype != np.dtype(dtype)):
+        raise ModelFileError(
+            f"{path}: {key} is {stored_dtype.name}{list(stored_shape)}, expected {np.dtype(dtype).name}{list(shape)}"
+        )
+    if max_bytes is not None and int(np.prod(stored_shape)) * stored_dtype.itemsize > max_bytes:
+        raise ModelFileError(f"{path}: array {key!r} is implausibly large for a fastcnn model file")
+    try:
+        return archive[key]
     except ValueError as error:
         if "pickle" in str(error):
             raise ModelFileError(f"{path}: array {key!r} holds Python objects; fastcnn never unpickles") from None
@@ -120,7 +153,7 @@ def _array(archive, key, path):
 def _config(archive, path):
     if "config" not in archive.files:
         raise ModelFileError(f"{path}: not a fastcnn model file (no 'config' entry)")
-    raw = _array(archive, "config", path)
+    raw = _array(archive, "config", path, max_bytes=MAX_CONFIG_BYTES)
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(f"{path}: not a fastcnn model file (bad 'config' entry)")
     try:
@@ -142,7 +175,24 @@ def _config(archive, path):
 
 def load_model(path, compile=True):
     """Rebuild the model saved at ``path``: architecture, weights, class names,
-    preprocessing and (with ``compile=True``) optimizer and its state."""
+    preprocessing and (with ``compile=True``) optimizer and its state.
+
+    Anything wrong with the file raises :class:`ModelFileError` (one line);
+    nothing in it is ever unpickled or evaluated."""
+    try:
+        return _load_model(path, compile)
+    except FastcnnError as error:
+        if isinstance(error, ModelFileError):
+            raise
+        raise ModelFileError(f"{path}: {error}") from None
+    except Exception as error:  # noqa: BLE001
+        # a safety net under the specific checks above: whatever a damaged or
+        # hostile file makes zipfile, NumPy or json raise must not escape as a crash
+        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {_short(error)})") \
+            from None
+
+
+def _load_model(path, compile):
     with _open(path) as archive:
         config = _config(archive, path)
         try:
@@ -157,12 +207,10 @@ def load_model(path, compile=True):
             raise ModelFileError(f"{path}: the weight list does not match the architecture in the config")
         weights = []
         for i, spec in enumerate(expected):
-            array = _array(archive, f"weight_{i}", path)
-            if list(array.shape) != spec["shape"] or array.dtype.name != spec["dtype"]:
-                raise ModelFileError(
-                    f"{path}: weight {spec['name']} is {array.dtype.name}{list(array.shape)}, "
-                    f"expected {spec['dtype']}{spec['shape']}"
-                )
+            try:
+                array = _array(archive, f"weight_{i}", path, spec["shape"], spec["dtype"])
+            except ModelFileError as error:
+                raise ModelFileError(str(error).replace(f"weight_{i} is", f"weight {spec['name']} is")) from None
             if not np.all(np.isfinite(array)):
                 raise ModelFileError(f"{path}: weight {spec['name']} contains NaN or infinity")
             weights.append(array)
@@ -202,10 +250,7 @@ def _restore_optimizer(model, config, archive, path):
             raise ModelFileError(f"{path}: optimizer state {name!r} has {count} arrays, the model {len(params)}")
         arrays = []
         for i, param in enumerate(params):
-            array = _array(archive, f"slot_{name}_{i}", path)
-            if array.shape != param.shape or array.dtype != param.dtype:
-                raise ModelFileError(f"{path}: optimizer slot {name}_{i} has the wrong shape or dtype")
-            arrays.append(array)
+            arrays.append(_array(archive, f"slot_{name}_{i}", path, param.shape, param.dtype))
         state[name] = arrays
     try:
         optimizer.set_state(state)

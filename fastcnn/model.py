@@ -10,7 +10,6 @@ One training step (``train_on_batch``) is, in order:
 4. the optimizer updates every parameter in place.
 """
 import math
-import sys
 
 import numpy as np
 
@@ -26,6 +25,12 @@ from .losses import CategoricalCrossentropy, get_loss
 from .metrics import get_metric
 from .optimizers import get_optimizer
 from .progress import ProgressBar, format_logs
+
+
+#: sizes beyond which a model is refused before anything is allocated (a
+#: typo, or a hostile model file): 100 million parameters is 400 MB of float32
+MAX_PARAMETERS = 100_000_000
+MAX_ACTIVATION = 1_000_000_000  # values in one sample's activation
 
 
 class History(dict):
@@ -95,6 +100,7 @@ class Sequential:
         if not shape or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in shape):
             raise ShapeError(f"input_shape must be positive integers like (128, 128, 3), got {input_shape!r}")
         shape = tuple(int(s) for s in shape)
+        self._check_sizes(shape)
         rng = np.random.default_rng(self.seed)
         current = shape
         for layer in self.layers:
@@ -102,6 +108,28 @@ class Sequential:
             current = layer.output_shape(current)
         self.output_shape = current
         return shape
+
+    def _check_sizes(self, input_shape):
+        """Refuse, before allocating anything, a model too big to be meant."""
+        current, total = input_shape, 0
+        for layer in self.layers:
+            if math.prod(current) > MAX_ACTIVATION:
+                break
+            total += sum(math.prod(s) for s in layer.param_shapes(current).values())
+            current = layer.output_shape(current)
+            if math.prod(current) > MAX_ACTIVATION:
+                break
+        else:
+            current = None
+        if current is not None:
+            raise ShapeError(
+                f"an activation of shape {current} per sample is over fastcnn's limit of {MAX_ACTIVATION:,} values"
+            )
+        if total > MAX_PARAMETERS:
+            raise ShapeError(
+                f"the model would have {total:,} parameters ({4 * total / 2**30:,.1f} GiB); "
+                f"fastcnn's limit is {MAX_PARAMETERS:,}"
+            )
 
     # -- compile ------------------------------------------------------------
     def compile(self, optimizer="adam", loss="categorical_crossentropy", metrics=("categorical_accuracy", "auc")):
@@ -277,6 +305,9 @@ class Sequential:
             )
         self._backward_from_head(d_head, need_input_gradient=False)
         self.optimizer.apply(self._parameters(), self._gradients())
+        for name, param in zip(self.weight_names(), self._parameters()):
+            if not math.isfinite(float(param.sum(dtype=np.float64))):  # one NaN/inf makes the sum so
+                raise TrainingDivergedError(f"weight {name} became NaN or infinite (lower the learning rate)")
         return loss, probabilities
 
     def _require_compiled(self):
@@ -386,7 +417,12 @@ class Sequential:
                     index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
                 x_batch = self._as_input(x[index])
                 y_batch = np.asarray(y[index])
-                loss, probs = self._train_step(x_batch, y_batch)
+                try:
+                    loss, probs = self._train_step(x_batch, y_batch)
+                except TrainingDivergedError as error:
+                    if bar is not None:
+                        print(flush=True)
+                    raise TrainingDivergedError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
                 probabilities[seen:seen + len(index)] = probs
                 targets[seen:seen + len(index)] = y_batch
                 loss_sum += loss * len(index)
@@ -398,6 +434,10 @@ class Sequential:
                     bar.update(step + 1, {"loss": loss_sum / seen, "categorical_accuracy": correct / seen})
                 if self.stop_training:
                     break
+            if seen < len(x):  # stopped inside the epoch: a partial epoch is not recorded
+                if bar is not None:
+                    print(flush=True)
+                break
             logs = {"loss": loss_sum / seen}
             logs.update({name: fn(targets[:seen], probabilities[:seen]) for name, fn in self.metrics})
             if x_val is not None and len(x_val):
@@ -414,7 +454,7 @@ class Sequential:
             if self.stop_training:
                 break
         for callback in callbacks:
-            callback.on_train_end(dict((k, v[-1]) for k, v in history.items()))
+            callback.on_train_end({k: v[-1] for k, v in history.items()})
         return history
 
     # -- description ------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Shared test helpers: float32 tolerances and finite differences."""
+"""Shared test helpers: float32 tolerances, finite differences, model-file surgery."""
+import json
+
 import numpy as np
 
 from fastcnn.gradcheck import numerical_gradient, relative_error
@@ -45,3 +47,17 @@ def fd_errors(f, inputs, analytic, eps=1e-6):
 def assert_fd_ok(errors):
     bad = {name: err for name, err in errors.items() if not err < FD_TOLERANCE}
     assert not bad, f"finite-difference mismatch (relative errors): {bad}"
+
+
+def rewrite_model_file(source, target=None, edit_config=None, edit_arrays=None):
+    """Copy a model file to ``target`` (default: in place) after editing its
+    JSON config and/or its arrays: for tests of damaged files."""
+    with np.load(source, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    config = json.loads(arrays["config"].tobytes())
+    if edit_config:
+        edit_config(config)
+    if edit_arrays:
+        edit_arrays(arrays)
+    arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
+    np.savez(target or source, **arrays)

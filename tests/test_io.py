@@ -1,6 +1,5 @@
 """Model files: exact round trips, exact resumption, atomic saves, and
 clear one-line refusals of anything that is not a valid model file."""
-import json
 import zipfile
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 import fastcnn
 from fastcnn import io as model_io
 from fastcnn.errors import ModelFileError
+from tests.helpers import rewrite_model_file
 
 
 def trained_model(seed=0, steps=3):
@@ -62,15 +62,7 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
 
 
 def rewrite(path, edit_config=None, edit_arrays=None):
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {k: archive[k] for k in archive.files}
-    config = json.loads(arrays["config"].tobytes())
-    if edit_config:
-        edit_config(config)
-    if edit_arrays:
-        edit_arrays(arrays)
-    arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
-    np.savez(path, **arrays)
+    rewrite_model_file(path, edit_config=edit_config, edit_arrays=edit_arrays)
 
 
 @pytest.mark.parametrize("break_it,message", [

@@ -1,5 +1,4 @@
 """The reference architecture really learns: a small shapes task, end to end."""
-import numpy as np
 
 import fastcnn
 from tests.shapes import make_shapes

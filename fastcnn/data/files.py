@@ -41,7 +41,7 @@ def read_labels_csv(csv_path, file_column="file", label_column="label"):
                 name, label = (row.get(file_column) or "").strip(), (row.get(label_column) or "").strip()
                 if not name or not label:
                     raise DataError(f"{csv_path}, line {line}: empty {'file' if not name else 'label'}")
-                rows.append((str(csv_path.parent / name), label))
+                rows.append((_inside(csv_path, name, line), label))
     except FileNotFoundError:
         raise DataError(f"labels file not found: {csv_path}") from None
     except UnicodeDecodeError:
@@ -51,6 +51,20 @@ def read_labels_csv(csv_path, file_column="file", label_column="label"):
     if not rows:
         raise DataError(f"{csv_path}: no rows below the header")
     return rows
+
+
+def _inside(csv_path, name, line):
+    """The image path ``name`` relative to the CSV's folder, refusing absolute
+    paths and ``..`` that leave the folder (a labels file must not point the
+    tool at arbitrary files).  Symbolic links inside the folder are followed."""
+    folder = os.path.normpath(os.path.abspath(csv_path.parent))
+    if os.path.isabs(name):
+        raise DataError(f"{csv_path}, line {line}: absolute image path {name!r}; "
+                        "paths must be relative to the CSV's folder")
+    path = os.path.normpath(os.path.join(folder, name))
+    if os.path.commonpath([folder, path]) != folder:
+        raise DataError(f"{csv_path}, line {line}: image path {name!r} leaves the data folder")
+    return path
 
 
 def scan_class_folders(root):
@@ -78,36 +92,57 @@ def label_indices(labels, class_names, where):
     return np.array([lookup[label] for label in labels], dtype=np.int64), tuple(class_names)
 
 
-def decode_all(paths, image_size, crop, use_cache=True, notes=None):
-    """Decode every path to uint8 (N, H, W, 3), through the on-disk cache."""
+def decode_all(paths, image_size, crop, use_cache=True, notes=None, on_bad_image="error"):
+    """Decode every path to uint8 (N, H, W, 3), through the on-disk cache.
+
+    Returns ``(images, kept)``: ``kept`` are the indices of the paths that
+    decoded.  With ``on_bad_image="error"`` the first unreadable image raises
+    a DataError naming it; with ``"skip"`` it is left out, with a note naming
+    it and a summary count.
+    """
+    if on_bad_image not in ("error", "skip"):
+        raise DataError(f"on_bad_image must be 'error' or 'skip', got {on_bad_image!r}")
     notes = notes if notes is not None else []
     shape = (len(paths),) + tuple(image_size) + (3,)
-    for path in paths:
-        if not os.path.isfile(path):
-            raise DataError(f"image not found: {path}")
-    key = cache.cache_key(paths, image_size, crop) if use_cache else None
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing and on_bad_image == "error":
+        raise DataError(f"image not found: {missing[0]}")
+    key = cache.cache_key([p for p in paths if p not in set(missing)], image_size, crop) \
+        if use_cache and not missing else None
     if key is not None:
         images = cache.load(key, shape)
         if images is not None:
             notes.append(f"decoded images loaded from the cache {cache.cache_path(key)}")
-            return images
+            return images, np.arange(len(paths))
     images = np.empty(shape, dtype=np.uint8)
+    problems = {}
 
     def decode(index):
-        images[index] = decode_image(paths[index], image_size, crop)
+        try:
+            images[index] = decode_image(paths[index], image_size, crop)
+        except DataError as error:
+            if on_bad_image == "error":
+                raise
+            problems[index] = str(error)
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for _ in pool.map(decode, range(len(paths))):
             pass
+    if problems:
+        for index in sorted(problems):
+            notes.append(f"skipped {problems[index]}")
+        notes.append(f"skipped {len(problems)} of {len(paths)} images (--on-bad-image skip)")
+        kept = np.array([i for i in range(len(paths)) if i not in problems], dtype=np.int64)
+        return images[kept], kept
     if key is not None:
         stored = cache.store(key, images)
         if stored is not None:
             notes.append(f"decoded {len(paths)} images, cached in {stored}")
-    return images
+    return images, np.arange(len(paths))
 
 
 def load_image_files(path, image_size=(128, 128), crop=None, file_column="file", label_column="label",
-                     class_names=None, use_cache=True):
+                     class_names=None, use_cache=True, on_bad_image="error"):
     """A :class:`Dataset` from a labels CSV or a folder of class folders."""
     crop = check_crop(crop)
     path = Path(path)
@@ -123,5 +158,8 @@ def load_image_files(path, image_size=(128, 128), crop=None, file_column="file",
         seen.add(p)
     labels, names = label_indices([label for _, label in rows], class_names, path)
     notes = []
-    images = decode_all(paths, image_size, crop, use_cache, notes)
-    return Dataset(images=images, labels=labels, class_names=names, files=paths, source=str(path), notes=notes)
+    images, kept = decode_all(paths, image_size, crop, use_cache, notes, on_bad_image)
+    if len(kept) == 0:
+        raise DataError(f"{path}: none of the {len(paths)} images could be read")
+    return Dataset(images=images, labels=labels[kept], class_names=names, files=[paths[i] for i in kept],
+                   source=str(path), notes=notes)

@@ -42,7 +42,7 @@ def load_builtin(image_size=(128, 128), n=BUILTIN_SIZE, seed=BUILTIN_SEED, use_c
 
 
 def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file", label_column="label",
-                 class_names=None, use_cache=True):
+                 class_names=None, use_cache=True, on_bad_image="error"):
     """Load ``path`` into a :class:`Dataset` of ``image_size`` images.
 
     * ``None``: the built-in procedural galaxies;
@@ -51,7 +51,7 @@ def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file"
     * a folder: one sub-folder of images per class.
 
     ``class_names`` (a trained model's) fixes the class order; labels outside
-    it are an error.
+    it are an error.  ``on_bad_image``: "error" (default) or "skip" unreadable image files.
     """
     crop = check_crop(crop)
     if path is None:
@@ -66,7 +66,8 @@ def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file"
     if not path.exists():
         raise DataError(f"data not found: {path}")
     if path.is_dir() or path.suffix.lower() == ".csv":
-        return load_image_files(path, image_size, crop, file_column, label_column, class_names, use_cache)
+        return load_image_files(path, image_size, crop, file_column, label_column, class_names, use_cache,
+                                on_bad_image)
     if path.suffix.lower() == ".npz":
         if crop is not None:
             raise DataError("--crop applies to image files, not to .npz arrays")

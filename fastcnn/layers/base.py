@@ -13,6 +13,9 @@ Layers hold state only (parameters, gradients, forward cache, shapes); the math
 lives in :mod:`fastcnn.kernels`, reached through :func:`fastcnn.backend.ops`.
 Shapes passed to ``build``/``output_shape`` never include the batch axis.
 """
+import numpy as np
+
+from .. import initializers
 from ..errors import InvalidArgumentError, NotBuiltError, ShapeError
 
 
@@ -48,8 +51,19 @@ class Layer:
         self.input_shape = input_shape
         self.grads = {key: None for key in self.params}
 
+    def param_shapes(self, input_shape):
+        """``{"kernel": shape, "bias": shape}`` for ``input_shape`` ({} without weights).
+
+        Known before anything is allocated, so a model can refuse absurd sizes."""
+        return {}
+
     def create_params(self, input_shape, rng):
-        """Create ``self.params``; layers without weights keep it empty."""
+        """Create ``self.params``: glorot-uniform kernels, zero biases (Keras's defaults)."""
+        rng = rng or np.random.default_rng()
+        self.params = {
+            name: initializers.glorot_uniform(shape, rng) if name == "kernel" else initializers.zeros(shape)
+            for name, shape in self.param_shapes(input_shape).items()
+        }
 
     def output_shape(self, input_shape):
         raise NotImplementedError

@@ -1,7 +1,4 @@
 """Keras-style ``Conv2D`` layer: state and shapes only, math in kernels/conv2d.py."""
-import numpy as np
-
-from .. import initializers
 from ..backend import ops
 from ..errors import ShapeError
 from ..geometry import normalize_pair, normalize_padding, window_geometry
@@ -38,13 +35,9 @@ class Conv2D(LinearLayer):
             raise ShapeError(f"{self.describe()}: {error}") from None
         return (OH, OW, self.filters)
 
-    def create_params(self, input_shape, rng):
+    def param_shapes(self, input_shape):
         KH, KW = self.kernel_size
-        shape = (KH, KW, input_shape[2], self.filters)
-        self.params = {
-            "kernel": initializers.glorot_uniform(shape, rng or np.random.default_rng()),
-            "bias": initializers.zeros((self.filters,)),
-        }
+        return {"kernel": (KH, KW, input_shape[2], self.filters), "bias": (self.filters,)}
 
     def forward_linear(self, x, training=False, relu=False):
         self._check_input(x)

@@ -1,7 +1,4 @@
 """Keras-style ``Dense`` layer: state and shapes only, math in kernels/dense.py."""
-import numpy as np
-
-from .. import initializers
 from ..backend import ops
 from ..errors import ShapeError
 from .base import LinearLayer, check_positive_int
@@ -24,11 +21,8 @@ class Dense(LinearLayer):
             )
         return (self.units,)
 
-    def create_params(self, input_shape, rng):
-        self.params = {
-            "kernel": initializers.glorot_uniform((input_shape[0], self.units), rng or np.random.default_rng()),
-            "bias": initializers.zeros((self.units,)),
-        }
+    def param_shapes(self, input_shape):
+        return {"kernel": (input_shape[0], self.units), "bias": (self.units,)}
 
     def forward_linear(self, x, training=False, relu=False):
         self._check_input(x)

@@ -7,7 +7,6 @@ import pytest
 from PIL import Image
 
 from fastcnn.data import Dataset, load_builtin, load_dataset, stratified_split, write_image_folder
-from fastcnn.data import cache
 from fastcnn.errors import DataError, InvalidArgumentError
 
 CLASSES = ("Normal", "Ringed", "Merger", "Other")

@@ -18,14 +18,17 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def first_rows(csv_path, out, n, label_column="label"):
-    """A CSV of the first n rows of each label, with absolute image paths."""
+    """A CSV of the first n rows of each label, beside a link to the shared
+    images (paths in a labels CSV must stay inside its folder)."""
     rows, counts = [], {}
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(f):
             label = row[label_column]
             if counts.get(label, 0) < n:
                 counts[label] = counts.get(label, 0) + 1
-                rows.append((str(csv_path.parent / row["file"]), label))
+                rows.append((row["file"], label))
+    folder = rows[0][0].split("/")[0]
+    (out.parent / folder).symlink_to(csv_path.parent / folder, target_is_directory=True)
     with open(out, "w", newline="") as f:
         csv.writer(f).writerows([("file", "label")] + rows)
     return out
