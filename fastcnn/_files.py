@@ -1,9 +1,12 @@
-"""Atomic file writing: a reader sees the old file or the complete new one,
-never a half-written file, even if the process dies mid-write."""
+"""Small file helpers: atomic writing (a reader sees the old file or the
+complete new one, never a half-written file, even if the process dies
+mid-write) and reading a .npy header without reading the data."""
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 
 def _umask():
@@ -29,3 +32,13 @@ def atomic_write(path, mode="wb"):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_npy_header(stream):
+    """``(shape, fortran_order, dtype)`` from the .npy header at the stream's
+    position, leaving the stream at the first data byte; no data is read, so a
+    file cannot make us allocate what it claims to hold."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    return np.lib.format.read_array_header_2_0(stream)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._files import atomic_write
+from ._files import atomic_write, read_npy_header
 from .errors import FastcnnError, ModelFileError
 from .model import Sequential
 from .optimizers import optimizer_from_config
@@ -119,9 +119,7 @@ def _member_header(archive, key, path):
     hostile file cannot make us allocate what it claims to hold."""
     try:
         with archive.zip.open(key + ".npy") as member:
-            version = np.lib.format.read_magic(member)
-            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read(member)
+            shape, _, dtype = read_npy_header(member)
     except KeyError:
         raise ModelFileError(f"{path}: array {key!r} is missing") from None
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:

@@ -111,20 +111,19 @@ class Sequential:
 
     def _check_sizes(self, input_shape):
         """Refuse, before allocating anything, a model too big to be meant."""
+
+        def check_activation(shape):
+            if math.prod(shape) > MAX_ACTIVATION:
+                raise ShapeError(
+                    f"an activation of shape {shape} per sample is over fastcnn's limit of {MAX_ACTIVATION:,} values"
+                )
+
         current, total = input_shape, 0
+        check_activation(current)
         for layer in self.layers:
-            if math.prod(current) > MAX_ACTIVATION:
-                break
             total += sum(math.prod(s) for s in layer.param_shapes(current).values())
             current = layer.output_shape(current)
-            if math.prod(current) > MAX_ACTIVATION:
-                break
-        else:
-            current = None
-        if current is not None:
-            raise ShapeError(
-                f"an activation of shape {current} per sample is over fastcnn's limit of {MAX_ACTIVATION:,} values"
-            )
+            check_activation(current)
         if total > MAX_PARAMETERS:
             raise ShapeError(
                 f"the model would have {total:,} parameters ({4 * total / 2**30:,.1f} GiB); "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, read_npy_header
 from .images import DECODER_VERSION
 
 
@@ -48,10 +48,7 @@ def load(key, expected_shape):
     path = cache_path(key)
     try:
         with open(path, "rb") as handle:  # check the header before reading the data
-            version = np.lib.format.read_magic(handle)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, fortran, dtype = read_header(handle)
+            shape, fortran, dtype = read_npy_header(handle)
             if dtype != np.uint8 or fortran or shape != tuple(expected_shape):
                 return None
             images = np.fromfile(handle, dtype=np.uint8, count=int(np.prod(shape)))  # one copy, no mmap

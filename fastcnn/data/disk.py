@@ -1,6 +1,7 @@
-"""Image arrays too large for memory: rows read from disk on demand.
+"""Row sources: image arrays that ``Sequential.fit`` reads batch by batch.
 
-:class:`DiskArray` stands in for an (N, H, W, C) uint8 array stored in a
+:class:`RowView` is some rows of an in-memory array (a train/validation split
+without copying the pixels).  :class:`DiskArray` stands in for an (N, H, W, C) uint8 array stored in a
 ``.npy`` file or as an uncompressed member of an ``.npz`` (``np.savez``
 stores members uncompressed).  Indexing it with a batch of row numbers reads
 just those rows with ``os.pread`` into a fresh array; nothing is memory-mapped,
@@ -15,7 +16,7 @@ import zipfile
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, read_npy_header
 from ..errors import DataError
 
 
@@ -138,10 +139,7 @@ def npz_member(path, name):
         if info.compress_type != zipfile.ZIP_STORED:
             return None
         with archive.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, fortran, dtype = read_header(member)
+            shape, fortran, dtype = read_npy_header(member)
             header_length = member.tell()
     if fortran or dtype.hasobject:
         return None

@@ -100,13 +100,9 @@ def _conv2d_backward(dout, out, xp, w, SH, SW, relu, need_dx, dxp, dw_parts, db_
     adds those up in order (deterministic, no races).  Output pixels whose
     masked gradient is zero in every channel (ReLU off, or not a pooling
     maximum) contribute nothing and are skipped (for finite x; a skipped
-    0 * inf would have been NaN).
-
-    Vectorisation note: LLVM only turns a block of LANES updates into one SIMD
-    multiply-add when it can prove the stores cannot change what the loop
-    reads.  So dw is allocated here (private), and the sample's masked
-    gradient is first written, in its own loop, to g_parts[c], a buffer
-    passed in (shape (n_chunks, OH, OW, C_out)).
+    0 * inf would have been NaN).  g_parts[c] (C_out,) holds the pixel's
+    masked gradient.  (The reference model never runs this kernel in
+    training: its Conv2D+MaxPool pairs use conv2d_relu_maxpool2d_backward.)
     """
     N, OH, OW, C_out = dout.shape
     KH, KW, C_in, _ = w.shape
@@ -115,24 +111,18 @@ def _conv2d_backward(dout, out, xp, w, SH, SW, relu, need_dx, dxp, dw_parts, db_
         dw = np.zeros((KH, KW, C_in, C_out), dtype=dw_parts.dtype)
         db = np.zeros(C_out, dtype=dw_parts.dtype)
         g = g_parts[chunk]
-        active = np.empty((OH, OW), dtype=np.bool_)
         for n in range(chunk * N // n_chunks, (chunk + 1) * N // n_chunks):
-            # 1. the masked gradient of this sample, and which pixels have any
             for oh in range(OH):
                 for ow in range(OW):
-                    any_nonzero = False
+                    active = False
                     for co in range(C_out):
                         value = dout[n, oh, ow, co]
                         if relu and not out[n, oh, ow, co] > 0:
                             value = np.float32(0)
-                        g[oh, ow, co] = value
+                        g[co] = value
                         db[co] += value
-                        any_nonzero = any_nonzero or value != 0
-                    active[oh, ow] = any_nonzero
-            # 2. dw: each active output pixel adds x_patch (x) g
-            for oh in range(OH):
-                for ow in range(OW):
-                    if not active[oh, ow]:
+                        active = active or value != 0
+                    if not active:
                         continue
                     for kh in range(KH):
                         for kw in range(KW):
@@ -140,19 +130,11 @@ def _conv2d_backward(dout, out, xp, w, SH, SW, relu, need_dx, dxp, dw_parts, db_
                                 x_value = xp[n, oh * SH + kh, ow * SW + kw, ci]
                                 for c0 in range(0, C_out, LANES):
                                     for j in range(LANES):
-                                        dw[kh, kw, ci, c0 + j] += x_value * g_parts[chunk, oh, ow, c0 + j]
-            # 3. dx: each active output pixel scatters w g into its input patch
-            if need_dx:
-                for oh in range(OH):
-                    for ow in range(OW):
-                        if not active[oh, ow]:
-                            continue
-                        for kh in range(KH):
-                            for kw in range(KW):
-                                for ci in range(C_in):
+                                        dw[kh, kw, ci, c0 + j] += x_value * g[c0 + j]
+                                if need_dx:
                                     total = dxp[n, oh * SH + kh, ow * SW + kw, ci]
                                     for co in range(C_out):
-                                        total += w[kh, kw, ci, co] * g[oh, ow, co]
+                                        total += w[kh, kw, ci, co] * g[co]
                                     dxp[n, oh * SH + kh, ow * SW + kw, ci] = total
         dw_parts[chunk] = dw
         db_parts[chunk] = db
@@ -185,7 +167,7 @@ def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None
     dxp = np.zeros(xp.shape if need_dx else (0, 0, 0, 0), dtype=w.dtype)
     dw_parts = np.empty((chunks,) + w_lanes.shape, dtype=w.dtype)
     db_parts = np.empty((chunks, w_lanes.shape[3]), dtype=w.dtype)
-    g_parts = np.empty((chunks, OH, OW, w_lanes.shape[3]), dtype=w.dtype)
+    g_parts = np.empty((chunks, w_lanes.shape[3]), dtype=w.dtype)
     _conv2d_backward(dout_lanes, out_lanes, xp, w_lanes, SH, SW, bool(relu), bool(need_dx),
                      dxp, dw_parts, db_parts, g_parts)
     dw = dw_parts.sum(axis=0)[..., :C_out]
