@@ -39,6 +39,7 @@ import os
 os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
 
 import numba  # noqa: E402
+import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
 
 # read by numba each time it builds an optimisation pipeline, i.e. at each compilation
@@ -66,3 +67,18 @@ MAX_REDUCTION_CHUNKS = 8
 def reduction_chunks(batch_size):
     """Number of partial-sum buffers for a batch of ``batch_size`` samples."""
     return max(1, min(int(batch_size), MAX_REDUCTION_CHUNKS))
+
+
+def chunk_bounds(N, items_per_sample, whole_samples=False):
+    """Where each reduction chunk starts, over N samples of ``items_per_sample`` work items each.
+
+    Returns ``bounds`` (int64, n_chunks + 1): chunk c takes items
+    ``bounds[c] .. bounds[c+1] - 1``.  The N * items_per_sample items are cut
+    into at most MAX_REDUCTION_CHUNKS nearly equal chunks, or, with
+    ``whole_samples``, into chunks of whole samples (when items of one
+    sample write to the same memory).  Like :func:`reduction_chunks`, this
+    depends on the batch only, never on the thread count.
+    """
+    units, size = (N, items_per_sample) if whole_samples else (N * items_per_sample, 1)
+    n_chunks = max(1, min(units, MAX_REDUCTION_CHUNKS))
+    return np.array([c * units // n_chunks * size for c in range(n_chunks + 1)], dtype=np.int64)

@@ -14,13 +14,13 @@ import math
 import numpy as np
 
 from . import layers as layer_module
-from .backend import ops
+from .backend import current_backend, ops
 from .callbacks import Callback
 from .errors import InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .layers.activations import Softmax
 from .layers.conv2d import Conv2D
-from .layers.fusion import conv_relu_pool_backward, fuses_backward
 from .layers.base import Layer, LinearLayer
+from .plan import Plan, as_model_input
 from .losses import CategoricalCrossentropy, get_loss
 from .metrics import get_metric
 from .optimizers import get_optimizer
@@ -61,6 +61,8 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.metrics = []
+        self._fusion_kind = None
+        self._plan = None
         self.stop_training = False
         # what a saved model needs besides weights (see fastcnn.io): the class
         # names in one-hot order, how raw images become inputs, training notes
@@ -140,6 +142,8 @@ class Sequential:
             raise ShapeError(
                 f"categorical cross-entropy needs an output (classes,), the model outputs {self.output_shape}"
             )
+        self._fusion_kind = self._fusion()
+        self._plan = Plan(self, self._fusion_kind)  # parameters now live in one flat buffer
         self.optimizer.build(self._parameters())
         return self
 
@@ -230,21 +234,13 @@ class Sequential:
         return x, y
 
     def _as_input(self, x):
-        """A batch as the first layer wants it.  uint8 pixels mean x / 255
-        (like torchvision's ToTensor), so images can stay uint8 in memory (4x
-        smaller).  A first Conv2D reads them as they are (the kernel folds the
-        1/255 into its weights); any other first layer gets x / 255 as floats.
-        Float input is used as given."""
-        if x.dtype == np.uint8:
-            if isinstance(self.layers[0], Conv2D):
-                return np.ascontiguousarray(x)
-            return np.divide(x, 255, dtype=self.dtype)
-        return np.ascontiguousarray(x, dtype=self.dtype)
+        """A batch as the first layer wants it (see :func:`fastcnn.plan.as_model_input`)."""
+        return as_model_input(x, self.layers[0], self.dtype)
 
     # -- forward / backward ---------------------------------------------------
     def _forward_to_head(self, x, training):
         """All layers, stopping at the logits when the loss is fused."""
-        fusion = self._fusion()
+        fusion = self._fusion_kind
         for layer in self.layers[:-1]:
             x = layer.forward(x, training)
         last = self.layers[-1]
@@ -256,57 +252,82 @@ class Sequential:
 
     def _backward_from_head(self, d, need_input_gradient=True):
         """Backward through every layer; the first layer skips dL/dx unless asked."""
-        fusion = self._fusion()
+        fusion = self._fusion_kind
         last = self.layers[-1]
         last_needs = need_input_gradient or len(self.layers) > 1
         if fusion == "activation":
             d = last.backward_linear(d, last_needs)
         elif fusion != "layer":
             d = last.backward(d, last_needs)
-        index = len(self.layers) - 2
-        while index >= 0:
-            layer = self.layers[index]
-            if index > 0 and fuses_backward(self.layers[index - 1], layer):
-                # Conv2D(relu) + MaxPool2D in one kernel: same result, a quarter of the work
-                index -= 1
-                d = conv_relu_pool_backward(self.layers[index], layer, d, need_input_gradient or index > 0)
-            else:
-                d = layer.backward(d, need_input_gradient or index > 0)
-            index -= 1
+        for index in range(len(self.layers) - 2, -1, -1):
+            d = self.layers[index].backward(d, need_input_gradient or index > 0)
         return d
 
     def _loss_head(self, head, y):
         """(loss, probabilities, dL/d head) for the output of _forward_to_head."""
         y = np.ascontiguousarray(y, dtype=head.dtype)
-        if self._fusion() is not None:
+        if self._fusion_kind is not None:
             return ops().softmax_cross_entropy(head, y)
         return self.loss.forward(y, head), head, self.loss.backward(y, head)
+
+    def _fast_plan(self):
+        """The compiled plan, remade if parameters were replaced since; None on the reference backend."""
+        if self._plan is None or current_backend() != "numba":
+            return None
+        if not self._plan.is_current():
+            self._plan = Plan(self, self._fusion_kind)
+            self.optimizer.cast_slots(self.dtype)
+        return self._plan
+
+    def _batch(self, x, rows, training):
+        """The head (logits when the loss is fused) for x[rows]."""
+        plan = self._fast_plan()
+        if plan is not None:
+            return plan.forward(*plan.batch_source(x, rows), training)
+        return self._forward_to_head(self._as_input(np.asarray(x[rows])), training)
+
+    def _loss(self, head, y):
+        plan = self._fast_plan()
+        return plan.loss_head(head, y) if plan is not None else self._loss_head(head, y)
 
     def loss_and_gradients(self, x, y):
         """Loss of one batch and its gradients, without updating anything.
 
         Returns ``(loss, grads, dx)``: ``grads`` in ``get_weights()`` order and
-        dx = dL/dx.  This is what the gradient check and the tests inspect.
+        dx = dL/dx (None for uint8 pixels).  This is what the gradient check
+        and the tests inspect.
         """
         self._require_compiled()
         x, y = self._check_xy(x, y)
-        head = self._forward_to_head(self._as_input(x), training=True)
-        loss, _, d_head = self._loss_head(head, y)
-        dx = self._backward_from_head(d_head)
+        head = self._batch(x, np.arange(len(x)), training=True)
+        loss, _, d_head = self._loss(head, y)
+        plan = self._fast_plan()
+        if plan is not None:
+            dx = plan.backward(d_head, need_input_gradient=True)
+            dx = None if dx is None else np.array(dx)  # the plan reuses its buffers
+        else:
+            dx = self._backward_from_head(d_head)
         return loss, [g.copy() for g in self._gradients()], dx
 
-    def _train_step(self, x, y):
-        head = self._forward_to_head(x, training=True)
-        loss, probabilities, d_head = self._loss_head(head, y)
+    def _train_step(self, x, rows, y):
+        """One optimizer step on x[rows] (labels y); returns (loss, probabilities)."""
+        plan = self._fast_plan()
+        if plan is not None:
+            loss, probabilities, not_finite = plan.train_step(*plan.batch_source(x, rows), y, self.optimizer)
+        else:
+            head = self._forward_to_head(self._as_input(np.asarray(x[rows])), training=True)
+            loss, probabilities, d_head = self._loss_head(head, y)
+            if math.isfinite(loss):
+                self._backward_from_head(d_head, need_input_gradient=False)
+                self.optimizer.apply(self._parameters(), self._gradients())
+            not_finite = sum(int(np.count_nonzero(~np.isfinite(p))) for p in self._parameters())
         if not math.isfinite(loss):
             raise TrainingDivergedError(
                 f"loss became {loss} (check the learning rate and the input scaling)"
             )
-        self._backward_from_head(d_head, need_input_gradient=False)
-        self.optimizer.apply(self._parameters(), self._gradients())
-        for name, param in zip(self.weight_names(), self._parameters()):
-            if not math.isfinite(float(param.sum(dtype=np.float64))):  # one NaN/inf makes the sum so
-                raise TrainingDivergedError(f"weight {name} became NaN or infinite (lower the learning rate)")
+        if not_finite:
+            name = next(name for name, p in zip(self.weight_names(), self._parameters()) if not np.isfinite(p).all())
+            raise TrainingDivergedError(f"weight {name} became NaN or infinite (lower the learning rate)")
         return loss, probabilities
 
     def _require_compiled(self):
@@ -317,7 +338,7 @@ class Sequential:
         """One optimizer step on one batch; returns that batch's loss and metrics."""
         self._require_compiled()
         x, y = self._check_xy(x, y)
-        loss, probabilities = self._train_step(self._as_input(x), y)
+        loss, probabilities = self._train_step(x, np.arange(len(x)), y)
         logs = {"loss": loss}
         logs.update({name: fn(y, probabilities) for name, fn in self.metrics})
         return logs
@@ -327,11 +348,17 @@ class Sequential:
         x = self._check_x(x)
         batch_size = _check_batch_size(batch_size)
         outputs = np.empty((len(x),) + self.output_shape, dtype=self.dtype)
+        plan = self._fast_plan() if self.compiled else None
         for start in range(0, len(x), batch_size):
-            out = self._as_input(x[start:start + batch_size])
+            stop = min(start + batch_size, len(x))
+            if plan is not None:
+                rows = np.arange(start, stop)
+                outputs[start:stop] = plan.outputs(plan.forward(*plan.batch_source(x, rows), training=False))
+                continue
+            out = self._as_input(x[start:stop])
             for layer in self.layers:
                 out = layer.forward(out, training=False)
-            outputs[start:start + batch_size] = out
+            outputs[start:stop] = out
         return outputs
 
     def evaluate(self, x, y, batch_size=32, verbose=0):
@@ -343,8 +370,8 @@ class Sequential:
         probabilities = np.empty(y.shape, dtype=self.dtype)
         for start in range(0, len(x), batch_size):
             stop = min(start + batch_size, len(x))
-            head = self._forward_to_head(self._as_input(x[start:stop]), training=False)
-            loss, probabilities[start:stop], _ = self._loss_head(head, y[start:stop])
+            head = self._batch(x, np.arange(start, stop), training=False)
+            loss, probabilities[start:stop], _ = self._loss(head, y[start:stop])
             loss_sum += loss * (stop - start)
         logs = {"loss": loss_sum / max(len(x), 1)}
         logs.update({name: fn(y, probabilities) for name, fn in self.metrics})
@@ -414,10 +441,9 @@ class Sequential:
                 index = order[step * batch_size:(step + 1) * batch_size]
                 if shuffle:
                     index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
-                x_batch = self._as_input(x[index])
                 y_batch = np.asarray(y[index])
                 try:
-                    loss, probs = self._train_step(x_batch, y_batch)
+                    loss, probs = self._train_step(x, index, y_batch)
                 except TrainingDivergedError as error:
                     if bar is not None:
                         print(flush=True)
@@ -425,11 +451,11 @@ class Sequential:
                 probabilities[seen:seen + len(index)] = probs
                 targets[seen:seen + len(index)] = y_batch
                 loss_sum += loss * len(index)
-                correct += int((probs.argmax(1) == y_batch.argmax(1)).sum())
                 seen += len(index)
                 for callback in callbacks:
                     callback.on_batch_end(step, {"loss": loss})
                 if bar is not None:
+                    correct += int((probs.argmax(1) == y_batch.argmax(1)).sum())
                     bar.update(step + 1, {"loss": loss_sum / seen, "categorical_accuracy": correct / seen})
                 if self.stop_training:
                     break

@@ -2,7 +2,10 @@
 
 An optimizer updates the model's parameter arrays *in place*.  It is built
 once for an ordered list of parameters (the model's ``get_weights()`` order)
-and keeps one slot array per parameter per state variable.  Its whole state
+and keeps one slot array per parameter per state variable.  Each state
+variable's slots are views into one flat buffer, in parameter order, so a
+model whose parameters and gradients are flat buffers too (as a compiled
+``Sequential``'s are) is updated by one call, :meth:`Optimizer.apply_flat`.  Its whole state
 (step count and slots) is exported by :meth:`Optimizer.get_state` as plain
 NumPy arrays and restored by :meth:`Optimizer.set_state`, so a saved model can
 resume training exactly.
@@ -49,6 +52,7 @@ class Optimizer:
         self.learning_rate = _check_rate(learning_rate, "learning_rate")
         self.iterations = 0
         self.slots = {}
+        self._flat_slots = {}
 
     @property
     def built(self):
@@ -56,7 +60,21 @@ class Optimizer:
 
     def build(self, params):
         """Create zeroed slots shaped like ``params`` (a list of arrays)."""
-        self.slots = {name: [np.zeros_like(p) for p in params] for name in self.slot_names}
+        self.slots = {}
+        self._flat_slots = {}
+        for name in self.slot_names:
+            self._flat_slots[name], self.slots[name] = flat_buffer([p.shape for p in params],
+                                                                   params[0].dtype if params else np.float32)
+
+    def cast_slots(self, dtype):
+        """Keep the state, in slot buffers of ``dtype`` (when the parameters changed dtype)."""
+        if not self.slots or all(flat.dtype == dtype for flat in self._flat_slots.values()):
+            return
+        state = self.get_state()
+        for name in self.slot_names:
+            state[name] = [array.astype(dtype) for array in state[name]]
+        self.slots = {}
+        self.set_state(state)
 
     def apply(self, params, grads):
         """Update every array in ``params`` in place from ``grads``; count a step."""
@@ -75,7 +93,20 @@ class Optimizer:
             self._update(index, param, grad)
         self.iterations += 1
 
+    def apply_flat(self, params, grads):
+        """Update the flat parameter buffer ``params`` from the flat ``grads``
+        in one pass; count a step.  Returns how many parameters are no longer
+        finite (0 unless training diverged)."""
+        if self.slot_names and (not self.slots or self._flat_slots[self.slot_names[0]].size != params.size):
+            raise ShapeError("apply_flat needs slots built for a flat buffer of this size (call build)")
+        not_finite = self._update_flat(params, grads)
+        self.iterations += 1
+        return not_finite
+
     def _update(self, index, param, grad):
+        raise NotImplementedError
+
+    def _update_flat(self, params, grads):
         raise NotImplementedError
 
     # -- state, for saving and resuming --------------------------------------
@@ -106,8 +137,19 @@ class Optimizer:
                     raise ShapeError(
                         f"optimizer slots {name!r} have shapes {got}, the model's parameters {expected}"
                     )
-            slots[name] = [np.array(a, copy=True) for a in arrays]
-        self.slots = slots
+            slots[name] = [np.asarray(a) for a in arrays]
+        if self.slots and all(len(slots[name]) == len(self.slots[name]) for name in self.slot_names):
+            for name in self.slot_names:  # into the existing flat buffers (shapes checked above)
+                for view, array in zip(self.slots[name], slots[name]):
+                    np.copyto(view, array, casting="unsafe")
+        else:
+            self.slots, self._flat_slots = {}, {}
+            for name in self.slot_names:
+                arrays = slots[name]
+                dtype = arrays[0].dtype if arrays else np.float32
+                self._flat_slots[name], self.slots[name] = flat_buffer([a.shape for a in arrays], dtype)
+                for view, array in zip(self.slots[name], arrays):
+                    np.copyto(view, array, casting="unsafe")
         self.iterations = int(iterations)
 
 
@@ -120,9 +162,15 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if self.momentum > 0 else ()
 
     def _update(self, index, param, grad):
+        self._step(param, grad, self.slots["momentum"][index] if self.momentum > 0 else None)
+
+    def _update_flat(self, params, grads):
+        self._step(params, grads, self._flat_slots["momentum"] if self.momentum > 0 else None)
+        return int(np.count_nonzero(~np.isfinite(params)))
+
+    def _step(self, param, grad, m):
         lr = param.dtype.type(self.learning_rate)
-        if self.momentum > 0:
-            m = self.slots["momentum"][index]
+        if m is not None:
             m *= param.dtype.type(self.momentum)
             m -= lr * grad
             param += m
@@ -145,15 +193,22 @@ class Adam(Optimizer):
         self.beta_2 = _check_rate(beta_2, "beta_2", 0.0, 1.0, include_low=True)
         self.epsilon = _check_rate(epsilon, "epsilon")
 
-    def apply(self, params, grads):
+    def _alpha(self):
+        """The step size of the coming step: the bias corrections folded in, as Keras 3 does."""
         step = self.iterations + 1
-        # bias corrections folded into the step size, as Keras 3 does
-        self._alpha = self.learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        return self.learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+
+    def apply(self, params, grads):
+        self._step_alpha = self._alpha()
         super().apply(params, grads)
 
     def _update(self, index, param, grad):
         ops().adam_update(param, np.ascontiguousarray(grad), self.slots["m"][index], self.slots["v"][index],
-                          self._alpha, self.beta_1, self.beta_2, self.epsilon)
+                          self._step_alpha, self.beta_1, self.beta_2, self.epsilon)
+
+    def _update_flat(self, params, grads):
+        return ops().adam_update(params, grads, self._flat_slots["m"], self._flat_slots["v"],
+                                 self._alpha(), self.beta_1, self.beta_2, self.epsilon)
 
     def get_config(self):
         config = super().get_config()
@@ -162,6 +217,17 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def flat_buffer(shapes, dtype):
+    """One zeroed flat array holding arrays of ``shapes`` back to back, and a view of each."""
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    flat = np.zeros(sum(sizes), dtype=dtype)
+    views, start = [], 0
+    for shape, size in zip(shapes, sizes):
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    return flat, views
 
 
 def get_optimizer(optimizer):

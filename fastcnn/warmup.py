@@ -22,6 +22,7 @@ def _calls(dtype):
     b = np.zeros(8, dtype)
     conv = np.abs(rng.standard_normal((2, 4, 4, 8))).astype(dtype)
     pooled = conv.reshape(2, 2, 2, 2, 2, 8).max(axis=(2, 4))
+    fused, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b)
     flat = pooled.reshape(2, -1)
     dense_w = rng.standard_normal((flat.shape[1], 3)).astype(dtype)
     z = (flat @ dense_w).astype(dtype)
@@ -32,11 +33,13 @@ def _calls(dtype):
         "conv2d_backward": lambda: kernels.conv2d_backward(conv, x, w, relu=True, out=conv),
         "maxpool2d_forward": lambda: kernels.maxpool2d_forward(conv, 2),
         "maxpool2d_backward": lambda: kernels.maxpool2d_backward(pooled, conv, pooled, 2),
-        "conv2d_relu_maxpool2d_backward": lambda: kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, conv, x, w),
+        "conv2d_relu_maxpool2d_forward": lambda: kernels.conv2d_relu_maxpool2d_forward(x, w, b),
+        "conv2d_relu_maxpool2d_forward(uint8)": lambda: kernels.conv2d_relu_maxpool2d_forward(pixels, w, b),
+        "conv2d_relu_maxpool2d_backward": lambda: kernels.conv2d_relu_maxpool2d_backward(fused, fused, argmax, x, w),
         "conv2d_relu_maxpool2d_backward(uint8)": lambda: kernels.conv2d_relu_maxpool2d_backward(
-            pooled, pooled, conv, pixels, w, need_dx=False),
-        "dense_forward": lambda: kernels.dense_forward(flat, dense_w, b[:3]),
-        "dense_backward": lambda: kernels.dense_backward(z, flat, dense_w),
+            fused, fused, argmax, pixels, w, need_dx=False),
+        "dense_forward": lambda: kernels.dense_forward(flat, dense_w, b[:3], relu=True),
+        "dense_backward": lambda: kernels.dense_backward(z, flat, dense_w, relu=True, out=z),
         "relu_forward": lambda: kernels.relu_forward(x),
         "relu_backward": lambda: kernels.relu_backward(x, x),
         "softmax_forward": lambda: kernels.softmax_forward(z),

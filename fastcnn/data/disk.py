@@ -49,6 +49,11 @@ class RowView:
     def __getitem__(self, key):
         return self.base[self.rows[key]]
 
+    def base_rows(self, index):
+        """``(base, rows)`` such that ``base[rows]`` is ``self[index]``: how the
+        model's first layer reads a batch straight out of ``base``, uncopied."""
+        return self.base, self.rows[index]
+
     def __array__(self, dtype=None, copy=None):
         array = self.base[self.rows]
         return array if dtype is None else array.astype(dtype)

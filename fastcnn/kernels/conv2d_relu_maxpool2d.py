@@ -1,112 +1,279 @@
-"""Backward pass of Conv2D + ReLU followed by MaxPool2D, fused.
+"""Conv2D (+ ReLU) followed by a 2x2 MaxPool2D, fused: forward and backward.
 
-The reference model's two convolutions are each followed by a ReLU and a
-max-pool.  Unfused, the backward pass would (1) scatter the pooled gradient
-into a mostly-zero array the size of the convolution's output, (2) mask it by
-the ReLU, and (3) run the convolution's backward over every output pixel.
-But max-pooling sends each pooled gradient to exactly one pixel (its
-window's argmax), so the fused kernel visits only those: about a quarter of
-the work for 2x2 pooling, and no large intermediate array.
+The reference model's two convolutions are each followed by a ReLU and a 2x2
+max-pool.  Run separately, the convolution writes a (N, OH, OW, C_out) map
+that the pool reads back to keep a quarter of it, and the backward pass
+scatters the pooled gradient into a mostly-zero map of the same size.  Fused,
+each pooled output is computed from its four convolution outputs while they
+are still in registers, and the forward records which of the four won (one
+``uint8`` per pooled output); the backward sends each pooled gradient straight
+to that pixel, without searching or comparing anything again.
 
-Math (docs/math/conv2d_relu_maxpool2d.md).  Forward (the two separate
-kernels): z = conv(x, w) + b, out = max(z, 0), pooled = maxpool(out).
-Given Gp = dL/d pooled (N, PH, PW, C_out):
+Math (docs/math/conv2d_relu_maxpool2d.md).  Pool window (ph, pw) covers the
+convolution outputs (oh, ow) = (2 ph + dy, 2 pw + dx), dy, dx in {0, 1}:
 
-    dout[n, h, w, c] = sum of Gp[n, ph, pw, c] over the windows whose argmax is (h, w)
-    dz = dout * [out > 0]          (and out at an argmax is the pooled value)
-    then db, dw, dx exactly as in conv2d_backward:
-        db[c]              += g
-        dw[kh, kw, ci, c]  += g * xp[n, oh*SH + kh, ow*SW + kw, ci]
-        dxp[n, oh*SH + kh, ow*SW + kw, ci] += g * w[kh, kw, ci, c]
-    for every (n, ph, pw, c) with g = Gp[n, ph, pw, c], pooled > 0, and
-    (oh, ow) = the first maximum of that window of ``out`` (found again, as
-    in maxpool2d_backward).
+    z[n, oh, ow, c]  = b[c] + sum_{kh, kw, ci} xp[n, oh*SH + kh, ow*SW + kw, ci] * w[kh, kw, ci, c]
+    pooled[n, ph, pw, c] = max(0, max_{dy, dx} z[n, 2 ph + dy, 2 pw + dx, c])   (no max(0, .) without ReLU)
+    argmax[n, ph, pw, c] = 2 dy + dx of the first maximum, in row-major order
+
+    backward, given Gp = dL/d pooled (N, PH, PW, C_out):
+        g  = Gp[n, ph, pw, c] * [pooled > 0]            (ReLU; g = Gp without it)
+        (oh, ow) = the window's winner (argmax)
+        db[c]                               += g
+        dw[kh, kw, ci, c]                   += g * xp[n, oh*SH + kh, ow*SW + kw, ci]
+        dxp[n, oh*SH + kh, ow*SW + kw, ci]  += g * w[kh, kw, ci, c]
+
+PH = floor(OH / 2), PW = floor(OW / 2): a last odd row or column of the
+convolution's output is never pooled, so it is never computed.  Pools other
+than 2x2 with stride 2 and no padding take the unfused path (conv2d and
+maxpool2d kernels); so do channel counts that are not a multiple of LANES,
+through the wrapper, which pads them.
+
+Speed (docs/numba.md): both kernels keep LANES output channels of all four
+window pixels in a stack array (four SIMD registers) and read each input
+value once per tap; the backward's dw update goes through a stack array too,
+so it is one load, four multiply-adds and one store per tap.
 """
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel, reduction_chunks
-from ..geometry import window_geometry
+from .._jit import LANES, chunk_bounds, parallel_kernel
+from ..errors import ShapeError
+from ._stack import stack_array
 from ._validate import expect_shape, float_array, same_dtype
-from .conv2d import PIXEL_SCALE, _arguments, _output_size
-from .maxpool2d import _pool_arguments, window_argmax, window_range
+from .conv2d import PIXEL_SCALE, _arguments, _output_size, _pad_channels
+
+#: running sums of one pool window: (dy, dx, channel in the block of LANES)
+WINDOW = (2, 2, LANES)
+#: one tap's LANES weight-gradient sums, or one block's gated pooled gradients
+BLOCK = (LANES,)
+
+
+def pooled_size(OH, OW):
+    """(PH, PW) of a 2x2, stride-2, unpadded pool over an OH x OW map."""
+    return OH // 2, OW // 2
 
 
 @parallel_kernel
-def _conv2d_relu_maxpool2d_backward(dpooled, pooled, out, xp, w, SH, SW, PKH, PKW, PSH, PSW, p_top, p_left,
-                                    need_dx, dxp, dw_parts, db_parts):
-    """Route each pooled gradient to its window's first maximum and through the convolution.
+def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
+    """Fill ``pooled`` (N, PH, PW, C_out) and ``argmax`` (same shape, uint8).
 
-    ``out`` is the convolution's ReLU output (N, OH, OW, C_out) and
-    ``pooled`` its max-pool; PKH, PKW, PSH, PSW, p_top, p_left are the pool's
-    window, strides and padding.  Samples are split into
-    ``dw_parts.shape[0]`` fixed chunks; each chunk sums into private dw/db
-    buffers stored at the end in dw_parts[c]/db_parts[c] (the caller adds
-    them in order: deterministic).  dxp arrives zeroed and sample n writes
-    only dxp[n].
+    Sample i of the batch is x[rows[i]]: the first layer reads its batch
+    straight out of the whole data set (no copy), later layers pass
+    rows = 0..N-1.  x is already padded (and for uint8 pixels, w is already
+    divided by 255); C_out is a multiple of LANES.
+
+    Parallel over (sample, pooled row) pairs: N * PH of them, so even a
+    batch of 5 splits evenly over the threads.  For one pool window and one
+    block of LANES channels, ``z`` holds the 2 x 2 x LANES running sums: the
+    innermost loop (j over LANES, unrolled) becomes one SIMD multiply-add per
+    window pixel and tap, with the input value broadcast and four independent
+    sums in flight, so the adds do not wait on each other.  The maximum is
+    taken with selects (``a if c else b``), not branches: which pixel wins
+    is unpredictable, so a branch would be mispredicted half of the time.
+    """
+    N, PH, PW, C_out = pooled.shape
+    KH, KW, C_in, _ = w.shape
+    zero = pooled.dtype.type(0)  # made once, outside the loops (see the backward kernel)
+    for item in prange(N * PH):
+        i = item // PH
+        ph = item - i * PH
+        n = rows[i]
+        z = stack_array(WINDOW, pooled.dtype)
+        for pw in range(PW):
+            for block in range(C_out // LANES):
+                c0 = block * LANES
+                for dy in range(2):
+                    for dx in range(2):
+                        for j in range(LANES):
+                            z[dy, dx, j] = b[c0 + j]
+                for kh in range(KH):
+                    for kw in range(KW):
+                        for ci in range(C_in):
+                            for dy in range(2):
+                                for dx in range(2):
+                                    value = pooled.dtype.type(x[n, (2 * ph + dy) * SH + kh, (2 * pw + dx) * SW + kw, ci])
+                                    for j in range(LANES):  # vectorised: one SIMD multiply-add
+                                        z[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
+                for j in range(LANES):
+                    # the first maximum in row-major order: a pixel wins only if strictly
+                    # greater (so a NaN wins only as the window's first pixel)
+                    best = z[0, 0, j]
+                    winner = 0
+                    for position in range(1, 4):
+                        value = z[position // 2, position % 2, j]
+                        take = value > best
+                        best = value if take else best
+                        winner = position if take else winner
+                    if relu and best < 0:  # NaN is not < 0: it passes through
+                        best = zero
+                    pooled[i, ph, pw, c0 + j] = best
+                    argmax[i, ph, pw, c0 + j] = winner  # (no 'if': a branch here halves the speed)
+
+
+def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
+    """``maxpool2x2(relu(conv2d(x, w, b)))`` and which pixel of each window won.
+
+    x (N, H, W, C_in) float, or uint8 pixels read as x / 255; w (KH, KW, C_in,
+    C_out); b (C_out,).  Returns ``(pooled, argmax)``: pooled (N, PH, PW,
+    C_out) and argmax (same shape, uint8) = 2 dy + dx of each window's first
+    maximum.  ``relu=False`` pools the convolution's raw output.
+    """
+    xp, w, b, (SH, SW), _ = _arguments(x, w, b, strides, padding)
+    OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
+    PH, PW = pooled_size(OH, OW)
+    if PH < 1 or PW < 1:
+        raise ShapeError(f"the convolution's output ({OH}x{OW}) is smaller than the 2x2 pool window")
+    C_out = w.shape[3]
+    w_lanes, b_lanes = _pad_channels(w, 3), _pad_channels(b, 0)
+    shape = (x.shape[0], PH, PW, w_lanes.shape[3])
+    pooled = np.empty(shape, dtype=w.dtype)
+    argmax = np.empty(shape, dtype=np.uint8)
+    if xp.dtype == np.uint8:
+        w_lanes = w_lanes * w.dtype.type(PIXEL_SCALE)  # (x / 255) * w == x * (w / 255)
+    _conv2d_relu_maxpool2d_forward(xp, np.arange(len(xp)), w_lanes, b_lanes, SH, SW, bool(relu), pooled, argmax)
+    if w_lanes.shape[3] != C_out:
+        pooled, argmax = np.ascontiguousarray(pooled[..., :C_out]), np.ascontiguousarray(argmax[..., :C_out])
+    return pooled, argmax
+
+
+@parallel_kernel
+def _conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, rows, w_t, x_scale, SH, SW, relu, bounds,
+                                    parts, dw, db, dxp):
+    """Fill dw, db and (if it is not empty) dxp from dL/d pooled.
+
+    Work items are (sample, pooled row) pairs, i = item // PH; chunk c takes
+    items bounds[c] .. bounds[c+1]-1 in order and sums its dw and db into its
+    own row of ``parts`` (rows padded to whole cache lines, so two threads
+    never write the same line); after the parallel loop the rows are added in
+    chunk order.  The chunks depend on the batch, not on the thread count:
+    results are bit-identical for any number of threads.
+
+    dxp (N, Hp, Wp, C_in) is written only when needed (the first layer's
+    input gradient never is); then the chunks hold whole samples (neighbouring
+    windows share input pixels, so two chunks must never share a sample),
+    and each chunk zeroes its samples' dxp first.  ``w_t`` is the kernel
+    transposed to (KH, KW, C_out, C_in), so that dxp's update runs over
+    contiguous C_in.
     """
     N, PH, PW, C_out = dpooled.shape
-    _, OH, OW, _ = out.shape
-    KH, KW, C_in, _ = w.shape
-    n_chunks = dw_parts.shape[0]
+    KH, KW, _, C_in = w_t.shape
+    n_chunks = len(bounds) - 1
+    zero = dw.dtype.type(0)  # made once: written inside the loop, it costs the loop half its speed
     for chunk in prange(n_chunks):
-        dw = np.zeros((KH, KW, C_in, C_out), dtype=dw_parts.dtype)
-        db = np.zeros(C_out, dtype=dw_parts.dtype)
-        for n in range(chunk * N // n_chunks, (chunk + 1) * N // n_chunks):
-            for ph in range(PH):
-                h_start, h_stop = window_range(ph, PSH, p_top, PKH, OH)
-                for pw in range(PW):
-                    w_start, w_stop = window_range(pw, PSW, p_left, PKW, OW)
-                    for c in range(C_out):
-                        g = dpooled[n, ph, pw, c]
-                        if g == 0 or not pooled[n, ph, pw, c] > 0:  # no gradient, or ReLU off
-                            continue
-                        db[c] += g
-                        oh, ow = window_argmax(out, n, h_start, h_stop, w_start, w_stop, c, pooled[n, ph, pw, c])
-                        for kh in range(KH):
-                            for kw in range(KW):
-                                for ci in range(C_in):
-                                    dw[kh, kw, ci, c] += g * xp[n, oh * SH + kh, ow * SW + kw, ci]
-                        if need_dx:
-                            for kh in range(KH):
-                                for kw in range(KW):
-                                    for ci in range(C_in):
-                                        dxp[n, oh * SH + kh, ow * SW + kw, ci] += g * w[kh, kw, ci, c]
-        dw_parts[chunk] = dw
-        db_parts[chunk] = db
+        sums = parts[chunk]
+        sums[:] = 0
+        dw_sum = sums[:dw.size].reshape(dw.shape)
+        db_sum = sums[dw.size:dw.size + C_out]
+        dz = stack_array(WINDOW, dw.dtype)      # g at the window's winner, 0 at the other three pixels
+        tap = stack_array(BLOCK, dw.dtype)      # dw[kh, kw, ci, block] while it is updated
+        for item in range(bounds[chunk], bounds[chunk + 1]):
+            i = item // PH
+            ph = item - i * PH
+            n = rows[i]
+            for pw in range(PW):
+                for block in range(C_out // LANES):
+                    c0 = block * LANES
+                    for j in range(LANES):
+                        g = dpooled[i, ph, pw, c0 + j]
+                        if relu and not pooled[i, ph, pw, c0 + j] > 0:
+                            g = zero
+                        db_sum[c0 + j] += g
+                        winner = argmax[i, ph, pw, c0 + j]
+                        for dy in range(2):
+                            for dx in range(2):
+                                dz[dy, dx, j] = g if winner == 2 * dy + dx else zero
+                    # dw: all four window pixels, three of them times zero: branch-free and SIMD
+                    for kh in range(KH):
+                        for kw in range(KW):
+                            for ci in range(C_in):
+                                dw_tap = dw_sum[kh, kw, ci]  # a 1-D view: LLVM indexes it more simply
+                                for j in range(LANES):
+                                    tap[j] = dw_tap[c0 + j]
+                                for dy in range(2):
+                                    for dx in range(2):
+                                        value = dw.dtype.type(x[n, (2 * ph + dy) * SH + kh, (2 * pw + dx) * SW + kw, ci])
+                                        for j in range(LANES):  # vectorised: one SIMD multiply-add
+                                            tap[j] += value * dz[dy, dx, j]
+                                for j in range(LANES):
+                                    dw_tap[c0 + j] = tap[j]
+    # the chunks' sums, added in chunk order (deterministic)
+    dw_flat = dw.reshape(dw.size)
+    for k in range(dw.size):
+        total = dw.dtype.type(0)
+        for chunk in range(n_chunks):
+            total += parts[chunk, k]
+        dw_flat[k] = total * x_scale
+    for c in range(C_out):
+        total = dw.dtype.type(0)
+        for chunk in range(n_chunks):
+            total += parts[chunk, dw.size + c]
+        db[c] = total
+    if dxp.shape[0] == 0:
+        return
+    # dx: sample i writes only dxp[i]; only each channel's winner, and only when its g is not 0
+    for i in prange(N):
+        dxp[i] = 0
+        for ph in range(PH):
+            for pw in range(PW):
+                for c in range(C_out):
+                    g = dpooled[i, ph, pw, c]
+                    if g == 0 or (relu and not pooled[i, ph, pw, c] > 0):
+                        continue
+                    winner = argmax[i, ph, pw, c]
+                    h0 = (2 * ph + winner // 2) * SH
+                    w0 = (2 * pw + winner % 2) * SW
+                    for kh in range(KH):
+                        for kw in range(KW):
+                            for ci in range(C_in):  # vectorised over contiguous C_in
+                                dxp[i, h0 + kh, w0 + kw, ci] += g * w_t[kh, kw, c, ci]
 
 
-def conv2d_relu_maxpool2d_backward(dpooled, pooled, out, x, w, strides=1, padding="valid",
-                                   pool_size=2, pool_strides=None, pool_padding="valid", need_dx=True):
-    """Gradients (dx, dw, db) of ``maxpool(relu(conv2d(x, w, b)))`` given dL/d pooled.
+def backward_workspace(N, PH, w_shape, need_dx, dtype):
+    """The chunk bounds and the per-chunk sum buffers for a batch of N samples.
 
-    ``out`` is the convolution's ReLU output and ``pooled`` its max-pool with
-    ``pool_size``/``pool_strides``/``pool_padding``; ``x``, ``w``,
-    ``strides``, ``padding`` are the convolution's.  dx is None when
-    ``need_dx=False``; a uint8 ``x`` means x / 255.
+    Chunks split the N * PH work items evenly, or (``need_dx``) whole
+    samples; each chunk's row of ``parts`` holds its dw and db sums, padded
+    to a multiple of 16 values (64 bytes: one cache line).
+    """
+    bounds = chunk_bounds(N, PH, whole_samples=need_dx)
+    size = int(np.prod(w_shape)) + w_shape[3]
+    parts = np.empty((len(bounds) - 1, -(-size // 16) * 16), dtype=dtype)
+    return bounds, parts
+
+
+def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, padding="valid", relu=True,
+                                   need_dx=True):
+    """Gradients ``(dx, dw, db)`` of :func:`conv2d_relu_maxpool2d_forward` given dL/d pooled.
+
+    ``pooled`` and ``argmax`` are what the forward returned; ``x``, ``w``,
+    ``strides``, ``padding`` and ``relu`` are the forward's.  dx is None when
+    ``need_dx=False``; a uint8 ``x`` means x / 255 (and has no dx).
     """
     xp, w, _, (SH, SW), (pad_top, pad_left) = _arguments(x, w, None, strides, padding)
-    (PKH, PKW), (PSH, PSW), pool_padding = _pool_arguments(pool_size, pool_strides, pool_padding)
     N, H, W, _ = x.shape
     OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
+    PH, PW = pooled_size(OH, OW)
     C_out = w.shape[3]
-    PH, PW, (p_top, _), (p_left, _) = window_geometry(OH, OW, PKH, PKW, PSH, PSW, pool_padding,
-                                                      what="pool window")
     dpooled = float_array(dpooled, 4, "dpooled")
     pooled = float_array(pooled, 4, "pooled")
-    out = float_array(out, 4, "out")
-    same_dtype(dpooled=dpooled, pooled=pooled, out=out, kernel=w)
-    expect_shape(out, (N, OH, OW, C_out), "out")
+    same_dtype(dpooled=dpooled, pooled=pooled, kernel=w)
     expect_shape(pooled, (N, PH, PW, C_out), "pooled")
     expect_shape(dpooled, (N, PH, PW, C_out), "dpooled")
-    chunks = reduction_chunks(N)
-    dxp = np.zeros(xp.shape if need_dx else (0, 0, 0, 0), dtype=w.dtype)
-    dw_parts = np.empty((chunks,) + w.shape, dtype=w.dtype)
-    db_parts = np.empty((chunks, C_out), dtype=w.dtype)
-    _conv2d_relu_maxpool2d_backward(dpooled, pooled, out, xp, w, SH, SW, PKH, PKW, PSH, PSW, p_top, p_left,
-                                    bool(need_dx), dxp, dw_parts, db_parts)
-    dw = dw_parts.sum(axis=0)
-    if xp.dtype == np.uint8:
-        dw *= dw.dtype.type(PIXEL_SCALE)
+    if not isinstance(argmax, np.ndarray) or argmax.dtype != np.uint8:
+        raise ShapeError("argmax must be the uint8 array returned by conv2d_relu_maxpool2d_forward")
+    expect_shape(argmax, (N, PH, PW, C_out), "argmax")
+    if need_dx and xp.dtype == np.uint8:
+        raise ShapeError("uint8 pixels have no gradient: pass need_dx=False")
+    w_lanes = _pad_channels(w, 3)
+    dpooled, pooled, argmax = (_pad_channels(a, 3) for a in (dpooled, pooled, argmax))
+    bounds, parts = backward_workspace(N, PH, w_lanes.shape, need_dx, w.dtype)
+    dw = np.empty(w_lanes.shape, dtype=w.dtype)
+    db = np.empty(w_lanes.shape[3], dtype=w.dtype)
+    dxp = np.empty(xp.shape if need_dx else (0, 1, 1, 1), dtype=w.dtype)
+    x_scale = w.dtype.type(PIXEL_SCALE if xp.dtype == np.uint8 else 1.0)
+    w_t = np.ascontiguousarray(w_lanes.transpose(0, 1, 3, 2))
+    _conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, xp, np.arange(N), w_t, x_scale, SH, SW, bool(relu),
+                                    bounds, parts, dw, db, dxp)
     dx = np.ascontiguousarray(dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :]) if need_dx else None
-    return dx, dw, db_parts.sum(axis=0)
+    return dx, np.ascontiguousarray(dw[..., :C_out]), db[:C_out].copy()

@@ -6,7 +6,7 @@ Same function names, same signatures, same results.
 """
 from .adam import adam_update
 from .conv2d import conv2d_backward, conv2d_forward
-from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward
+from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
@@ -16,7 +16,7 @@ from .softmax_cross_entropy import softmax_cross_entropy
 __all__ = [
     "adam_update",
     "conv2d_forward", "conv2d_backward",
-    "conv2d_relu_maxpool2d_backward",
+    "conv2d_relu_maxpool2d_forward", "conv2d_relu_maxpool2d_backward",
     "maxpool2d_forward", "maxpool2d_backward",
     "dense_forward", "dense_backward",
     "relu_forward", "relu_backward",

@@ -3,8 +3,9 @@ import numpy as np
 
 
 def adam_update(param, grad, m, v, alpha, beta_1, beta_2, epsilon):
-    """Keras 3's Adam step, in place."""
+    """Keras 3's Adam step, in place; returns how many parameters are not finite afterwards."""
     dtype = param.dtype.type
     m += (grad - m) * dtype(1.0 - beta_1)
     v += (grad * grad - v) * dtype(1.0 - beta_2)
     param -= dtype(alpha) * m / (np.sqrt(v) + dtype(epsilon))
+    return int(np.count_nonzero(~np.isfinite(param)))

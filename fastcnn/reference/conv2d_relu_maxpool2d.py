@@ -1,14 +1,46 @@
-"""Plain-NumPy twin of :mod:`fastcnn.kernels.conv2d_relu_maxpool2d`:
-literally the three unfused backward steps, one after the other."""
+"""Plain-NumPy twin of :mod:`fastcnn.kernels.conv2d_relu_maxpool2d`: literally
+the unfused steps, one after the other.
+
+Forward: the convolution (its twin), then each 2x2 window's four values in
+row-major order (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1); the first of
+them wins unless a later one is strictly greater (so a NaN wins only as a
+window's first value); then the ReLU.  Backward: route each pooled gradient
+to its window's winner, mask it by the ReLU, and run the convolution's twin
+backward.
+"""
 import numpy as np
 
-from .conv2d import conv2d_backward
-from .maxpool2d import maxpool2d_backward
+from .conv2d import conv2d_backward, conv2d_forward
 
 
-def conv2d_relu_maxpool2d_backward(dpooled, pooled, out, x, w, strides=1, padding="valid",
-                                   pool_size=2, pool_strides=None, pool_padding="valid", need_dx=True):
-    """(dx, dw, db) of maxpool(relu(conv2d(x, w, b))) given dL/d pooled."""
-    dout = maxpool2d_backward(dpooled, out, pooled, pool_size, pool_strides, pool_padding)  # 1. the pool
-    dz = np.where(out > 0, dout, 0).astype(dout.dtype)                                    # 2. the ReLU
-    return conv2d_backward(dz, x, w, strides, padding, need_dx=need_dx)                    # 3. the convolution
+def _windows(z):
+    """z (N, OH, OW, C) -> (N, PH, PW, C, 4): each 2x2 window's values, row-major."""
+    N, OH, OW, C = z.shape
+    PH, PW = OH // 2, OW // 2
+    return z[:, :2 * PH, :2 * PW].reshape(N, PH, 2, PW, 2, C).transpose(0, 1, 3, 5, 2, 4).reshape(N, PH, PW, C, 4)
+
+
+def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
+    """(pooled, argmax) of maxpool2x2(relu(conv2d(x, w, b))); argmax = 2 dy + dx of each winner."""
+    windows = _windows(conv2d_forward(x, w, b, strides, padding))   # 1. the convolution
+    best = windows[..., 0].copy()                                    # 2. the pool: first maximum
+    argmax = np.zeros(best.shape, dtype=np.uint8)
+    for position in range(1, 4):
+        take = windows[..., position] > best
+        best = np.where(take, windows[..., position], best)
+        argmax = np.where(take, position, argmax).astype(np.uint8)
+    pooled = np.where(best < 0, 0, best).astype(best.dtype) if relu else best   # 3. the ReLU
+    return pooled, argmax
+
+
+def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, padding="valid", relu=True,
+                                   need_dx=True):
+    """(dx, dw, db) of maxpool2x2(relu(conv2d(x, w, b))) given dL/d pooled."""
+    g = np.where(pooled > 0, dpooled, 0).astype(dpooled.dtype) if relu else dpooled   # 1. the ReLU
+    N, PH, PW, C = g.shape
+    z_shape = conv2d_forward(x[:1], w, np.zeros(C, w.dtype), strides, padding).shape   # (1, OH, OW, C)
+    dz = np.zeros((N,) + z_shape[1:], dtype=g.dtype)
+    for position in range(4):                                          # 2. the pool: to the winner
+        dy, dx = divmod(position, 2)
+        dz[:, dy:2 * PH:2, dx:2 * PW:2] += np.where(argmax == position, g, 0)
+    return conv2d_backward(dz, x, w, strides, padding, need_dx=need_dx)  # 3. the convolution

@@ -1,11 +1,14 @@
-"""Plain-NumPy twin of :mod:`fastcnn.kernels.dense`: out = x w + b."""
+"""Plain-NumPy twin of :mod:`fastcnn.kernels.dense`: out = x w + b (then the ReLU)."""
+import numpy as np
 
 
-def dense_forward(x, w, b):
+def dense_forward(x, w, b, relu=False):
     """x (N, D_in), w (D_in, D_out), b (D_out,) -> (N, D_out)."""
-    return x @ w + b
+    out = x @ w + b
+    return np.where(out < 0, 0, out).astype(out.dtype) if relu else out
 
 
-def dense_backward(dout, x, w):
-    """Returns (dx, dw, db) = (dout w^T, x^T dout, sum_n dout)."""
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+def dense_backward(dout, x, w, relu=False, out=None, need_dx=True):
+    """Returns (dx, dw, db) = (g w^T, x^T g, sum_n g) with g = dout, masked by out > 0 with ``relu``."""
+    g = np.where(out > 0, dout, 0).astype(dout.dtype) if relu else dout
+    return (g @ w.T if need_dx else None), x.T @ g, g.sum(axis=0)

@@ -1,5 +1,7 @@
-"""Fused Conv2D+ReLU+MaxPool2D backward: equals its twin (the three unfused
-steps), equals the unfused kernels, and matches finite differences."""
+"""Fused Conv2D+ReLU+MaxPool2D(2x2): forward and backward equal the twin (the
+unfused steps), equal the unfused kernels, match finite differences, and
+give the same bits for any thread count."""
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -7,32 +9,22 @@ from hypothesis import strategies as st
 
 from fastcnn import kernels, reference
 from fastcnn.errors import ShapeError
+from fastcnn.kernels.conv2d import PIXEL_SCALE
+from fastcnn.kernels.conv2d_relu_maxpool2d import _conv2d_relu_maxpool2d_forward
 from tests.helpers import assert_fd_ok, assert_float32_close, fd_errors
 
 
 @st.composite
 def cases(draw):
-    padding = draw(st.sampled_from(["valid", "same"]))
-    pool_padding = draw(st.sampled_from(["valid", "same"]))
     K = draw(st.integers(1, 3))
-    pool = draw(st.integers(1, 3))
+    strides = draw(st.integers(1, 2))
+    low = K + strides + 1  # at least one 2x2 pool window of outputs
     return dict(
-        N=draw(st.integers(1, 3)), H=draw(st.integers(K + pool + 1, 13)), W=draw(st.integers(K + pool + 1, 13)),
-        C_in=draw(st.integers(1, 4)), C_out=draw(st.sampled_from([1, 3, 8, 9])), K=K,
-        strides=draw(st.integers(1, 2)), padding=padding, pool=pool,
-        pool_strides=draw(st.one_of(st.none(), st.integers(1, 3))), pool_padding=pool_padding,
+        N=draw(st.integers(1, 3)), H=draw(st.integers(low, 13)), W=draw(st.integers(low, 13)),
+        C_in=draw(st.integers(1, 4)), C_out=draw(st.sampled_from([1, 3, 8, 9, 16])), K=K, strides=strides,
+        padding=draw(st.sampled_from(["valid", "same"])), relu=draw(st.booleans()),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
-
-
-def forward(case, x, w, b):
-    out = kernels.conv2d_forward(x, w, b, case["strides"], case["padding"], relu=True)
-    pooled = kernels.maxpool2d_forward(out, *pool_args(case))
-    return out, pooled
-
-
-def pool_args(case):
-    return case["pool"], case["pool_strides"], case["pool_padding"]
 
 
 def arrays(case, dtype=np.float64):
@@ -43,93 +35,187 @@ def arrays(case, dtype=np.float64):
     return x, w, b, rng
 
 
+def conv_args(case):
+    return case["strides"], case["padding"]
+
+
+def clear_winners(x, w, b, case, margin):
+    """Windows whose largest value beats the second by more than ``margin``
+    (elsewhere round-off may pick another of two near-equal pixels)."""
+    z = reference.conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), *conv_args(case))
+    N, OH, OW, C = z.shape
+    windows = z[:, :OH // 2 * 2, :OW // 2 * 2].reshape(N, OH // 2, 2, OW // 2, 2, C)
+    top = np.sort(windows.transpose(0, 1, 3, 5, 2, 4).reshape(N, OH // 2, OW // 2, C, 4), axis=-1)
+    return top[..., 3] - top[..., 2] > margin
+
+
 @given(cases())
-def test_equals_twin_and_unfused_kernels(case):
+def test_forward_equals_twin_and_unfused_kernels(case):
+    x, w, b, _ = arrays(case)
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, *conv_args(case), relu=case["relu"])
+    twin_pooled, twin_argmax = reference.conv2d_relu_maxpool2d_forward(x, w, b, *conv_args(case), relu=case["relu"])
+    np.testing.assert_allclose(pooled, twin_pooled, rtol=1e-10, atol=1e-10)
+    clear = clear_winners(x, w, b, case, 1e-9)
+    np.testing.assert_array_equal(argmax[clear], twin_argmax[clear])
+    assert argmax.dtype == np.uint8 and argmax.max(initial=0) <= 3
+    # the unfused kernels: convolution (with the ReLU), then max-pooling
+    out = kernels.conv2d_forward(x, w, b, *conv_args(case), relu=case["relu"])
+    unfused = kernels.maxpool2d_forward(out[:, :pooled.shape[1] * 2, :pooled.shape[2] * 2], 2)
+    np.testing.assert_allclose(pooled, unfused, rtol=1e-10, atol=1e-10)
+
+
+@given(cases())
+def test_backward_equals_twin_and_unfused_kernels(case):
     x, w, b, rng = arrays(case)
-    out, pooled = forward(case, x, w, b)
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, *conv_args(case), relu=case["relu"])
     G = rng.standard_normal(pooled.shape)
-    args = (case["strides"], case["padding"]) + pool_args(case)
-    fused = kernels.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w, *args)
-    twin = reference.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w, *args)
-    dout = kernels.maxpool2d_backward(G, out, pooled, *pool_args(case))
-    unfused = kernels.conv2d_backward(dout, x, w, case["strides"], case["padding"], relu=True, out=out)
-    for got, a, c, name in zip(fused, twin, unfused, ("dx", "dw", "db")):
-        # float64: the same sums in other orders
-        np.testing.assert_allclose(got, a, rtol=1e-10, atol=1e-10, err_msg=name)
-        np.testing.assert_allclose(got, c, rtol=1e-10, atol=1e-10, err_msg=name)
-    dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w, *args, need_dx=False)
+    fused = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, *conv_args(case), relu=case["relu"])
+    twin = reference.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, *conv_args(case), relu=case["relu"])
+    # the unfused kernels, routed through the same winners: pool backward, then convolution backward
+    out = kernels.conv2d_forward(x, w, b, *conv_args(case), relu=case["relu"])
+    PH, PW = pooled.shape[1:3]
+    clear = clear_winners(x, w, b, case, 1e-9)
+    G_clear = np.where(clear, G, 0)  # near-ties may be routed differently by maxpool2d_backward
+    dout = np.zeros_like(out)
+    dout[:, :2 * PH, :2 * PW] = kernels.maxpool2d_backward(G_clear, np.ascontiguousarray(out[:, :2 * PH, :2 * PW]),
+                                                           pooled, 2)
+    unfused = kernels.conv2d_backward(dout, x, w, *conv_args(case), relu=case["relu"], out=out)
+    fused_clear = kernels.conv2d_relu_maxpool2d_backward(G_clear, pooled, argmax, x, w, *conv_args(case),
+                                                         relu=case["relu"])
+    for got, want, name in zip(fused, twin, ("dx", "dw", "db")):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=name)  # the same sums, other orders
+    for got, want, name in zip(fused_clear, unfused, ("dx", "dw", "db")):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=name)
+    dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, *conv_args(case),
+                                                        relu=case["relu"], need_dx=False)
     assert dx is None
     np.testing.assert_allclose(dw, fused[1], rtol=1e-12, atol=1e-12)
 
 
 @given(cases())
-def test_float32_and_uint8_inputs(case):
+def test_float32_and_uint8_inputs_match_float64_twin(case):
     x, w, b, rng = arrays(case, np.float32)
     pixels = rng.integers(0, 256, x.shape, dtype=np.uint8)
     for inp, as_float in ((x, x.astype(np.float64)), (pixels, pixels / 255.0)):
-        out, pooled = forward(case, inp, w, b)
+        pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(inp, w, b, *conv_args(case), relu=case["relu"])
+        assert pooled.dtype == np.float32
+        w64, b64 = w.astype(np.float64), b.astype(np.float64)
+        twin_pooled, _ = reference.conv2d_relu_maxpool2d_forward(as_float, w64, b64, *conv_args(case),
+                                                                 relu=case["relu"])
+        n_terms = case["K"] ** 2 * case["C_in"] + 1
+        scale = max(np.abs(as_float).max() * np.abs(w).max(), np.abs(b).max())
+        assert_float32_close(pooled, twin_pooled, n_terms, scale, "pooled")
         G = rng.standard_normal(pooled.shape).astype(np.float32)
-        args = (case["strides"], case["padding"]) + pool_args(case)
-        dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, out, inp, w, *args,
-                                                            need_dx=inp.dtype != np.uint8)
-        # the twin routes through the same (float32) maxima, computed in float64
-        _, rdw, rdb = reference.conv2d_relu_maxpool2d_backward(
-            G.astype(np.float64), pooled.astype(np.float64), out.astype(np.float64), as_float,
-            w.astype(np.float64), *args)
-        # each dw entry sums at most one product per pooled cell
-        n_terms = int(np.prod(pooled.shape[:3]))
-        assert_float32_close(dw, rdw, n_terms, np.abs(G).max() * max(np.abs(as_float).max(), 1e-30), "dw")
-        assert_float32_close(db, rdb, n_terms, np.abs(G).max(), "db")
+        need_dx = inp.dtype != np.uint8
+        dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, inp, w, *conv_args(case),
+                                                            relu=case["relu"], need_dx=need_dx)
+        # the twin routes through the same winners, in float64
+        rdx, rdw, rdb = reference.conv2d_relu_maxpool2d_backward(
+            G.astype(np.float64), pooled.astype(np.float64), argmax, as_float, w64, *conv_args(case),
+            relu=case["relu"], need_dx=need_dx)
+        n_pooled = int(np.prod(pooled.shape[:3]))  # each dw entry sums one product per pooled cell
+        g = np.abs(G).max()
+        assert_float32_close(dw, rdw, n_pooled, g * max(np.abs(as_float).max(), 1e-30), "dw")
+        assert_float32_close(db, rdb, n_pooled, g, "db")
+        if need_dx:
+            # each input pixel gathers from at most K*K*C_out windows
+            assert_float32_close(dx, rdx, case["K"] ** 2 * case["C_out"], g * np.abs(w).max(), "dx")
 
 
-@pytest.mark.parametrize("pool,pool_strides", [(2, None), (3, 2)])
-def test_matches_finite_differences(pool, pool_strides):
+@pytest.mark.parametrize("strides,padding,relu", [(1, "valid", True), (2, "same", True), (1, "same", False)])
+def test_matches_finite_differences(strides, padding, relu):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 11, 10, 3))
-    w = rng.standard_normal((3, 3, 3, 4))
-    b = rng.standard_normal(4) * 0.3
-    case = dict(strides=1, padding="valid", pool=pool, pool_strides=pool_strides, pool_padding="valid")
-    out, pooled = forward(case, x, w, b)
-    # a central difference moves each pre-activation z by at most
-    # eps * max(|x|, |w|, 1) < 1e-5: no z may sit that close to the ReLU kink,
-    # and no two positive outputs of a channel that close to each other (a
-    # pooling maximum could switch)
-    z = kernels.conv2d_forward(x, w, b, 1, "valid")
+    w = rng.standard_normal((3, 3, 3, 8))
+    b = rng.standard_normal(8) * 0.3
+    case = dict(strides=strides, padding=padding)
+    # a central difference moves each pre-activation z by at most eps * max(|x|, |w|, 1) < 1e-5: no z
+    # may sit that close to the ReLU kink, and no two pixels of a window that close to each other
+    z = kernels.conv2d_forward(x, w, b, strides, padding)
     assert np.abs(z).min() > 1e-5
-    step = pool_strides or pool
-    windows = np.lib.stride_tricks.sliding_window_view(out, (pool, pool), axis=(1, 2))[:, ::step, ::step]
-    top_two = np.sort(windows.reshape(windows.shape[:4] + (-1,)), axis=-1)[..., -2:]
-    positive = top_two[..., 1] > 0
-    assert (top_two[..., 1] - top_two[..., 0])[positive].min() > 2e-5
+    assert clear_winners(x, w, b, case, 2e-5).all()
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, strides, padding, relu)
     G = rng.standard_normal(pooled.shape)
-    dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w, 1, "valid", pool, pool_strides)
+    dx, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, strides, padding, relu)
+    # the gradient really flows: through the ReLU where pooled > 0, to a quarter of the pixels
+    assert np.count_nonzero(dx) > x.size // 4
 
     def f():
-        return float(np.sum(forward(case, x, w, b)[1] * G))
+        return float(np.sum(kernels.conv2d_relu_maxpool2d_forward(x, w, b, strides, padding, relu)[0] * G))
 
     assert_fd_ok(fd_errors(f, {"x": x, "w": w, "b": b}, {"x": dx, "w": dw, "b": db}))
+
+
+def test_rows_read_the_batch_out_of_the_whole_data_set():
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 256, (9, 12, 12, 3), dtype=np.uint8)
+    w = rng.standard_normal((3, 3, 3, 8)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    rows = np.array([7, 2, 2, 5])
+    pooled = np.empty((4, 2, 2, 8), np.float32)
+    argmax = np.empty(pooled.shape, np.uint8)
+    _conv2d_relu_maxpool2d_forward(data, rows, w * np.float32(PIXEL_SCALE), b, 2, 2, True, pooled, argmax)
+    want, want_argmax = kernels.conv2d_relu_maxpool2d_forward(data[rows], w, b, 2)
+    np.testing.assert_array_equal(pooled, want)
+    np.testing.assert_array_equal(argmax, want_argmax)
+
+
+def test_gradients_are_bit_identical_for_any_thread_count():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 33, 33, 8)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 8, 8)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    results = []
+    for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+        numba.set_num_threads(threads)
+        pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, 2)
+        G = np.random.default_rng(5).standard_normal(pooled.shape).astype(np.float32)
+        results.append((pooled, argmax) + kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, 2))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for got in results[1:]:
+        for a, c in zip(got, results[0]):
+            np.testing.assert_array_equal(a, c)
+
+
+def test_nan_wins_only_as_the_first_pixel_of_its_window():
+    x = np.zeros((1, 4, 4, 1))
+    w = np.ones((1, 1, 1, 8))
+    b = np.zeros(8)
+    x[0, 0, 0, 0] = np.nan  # first pixel of window (0, 0)
+    x[0, 2, 3, 0] = np.nan  # last pixel of window (1, 1)
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, 1)
+    twin, twin_argmax = reference.conv2d_relu_maxpool2d_forward(x, w, b, 1)
+    np.testing.assert_array_equal(pooled, twin)
+    np.testing.assert_array_equal(argmax, twin_argmax)
+    assert np.isnan(pooled[0, 0, 0]).all() and not np.isnan(pooled[0, 1, 1]).any()
 
 
 @pytest.mark.nojit
 def test_tiny_case_matches_reference():
     rng = np.random.default_rng(0)
-    x, w, b = rng.standard_normal((1, 6, 6, 2)), rng.standard_normal((3, 3, 2, 2)), np.zeros(2)
-    out = kernels.conv2d_forward(x, w, b, relu=True)
-    pooled = kernels.maxpool2d_forward(out, 2)
+    x, w, b = rng.standard_normal((1, 6, 6, 2)), rng.standard_normal((3, 3, 2, 8)), np.zeros(8)
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b)
+    twin_pooled, twin_argmax = reference.conv2d_relu_maxpool2d_forward(x, w, b)
+    np.testing.assert_allclose(pooled, twin_pooled, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(argmax, twin_argmax)
     G = np.ones_like(pooled)
-    for got, want in zip(kernels.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w),
-                         reference.conv2d_relu_maxpool2d_backward(G, pooled, out, x, w)):
+    for got, want in zip(kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w),
+                         reference.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_bad_arguments_raise_clear_errors():
     x = np.zeros((2, 6, 6, 1), np.float32)
-    w = np.zeros((3, 3, 1, 2), np.float32)
-    out = np.zeros((2, 4, 4, 2), np.float32)
-    pooled = np.zeros((2, 2, 2, 2), np.float32)
-    with pytest.raises(ShapeError, match=r"out must have shape \(2, 4, 4, 2\), got \(2, 3, 3, 2\)"):
-        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, out[:, :3, :3], x, w)
-    with pytest.raises(ShapeError, match=r"pooled must have shape \(2, 2, 2, 2\), got \(2, 1, 1, 2\)"):
-        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled[:, :1, :1], out, x, w)
+    w = np.zeros((3, 3, 1, 8), np.float32)
+    b = np.zeros(8, np.float32)
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b)
+    with pytest.raises(ShapeError, match=r"pooled must have shape \(2, 2, 2, 8\), got \(2, 1, 1, 8\)"):
+        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled[:, :1, :1], argmax, x, w)
+    with pytest.raises(ShapeError, match="argmax must be the uint8 array"):
+        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, argmax.astype(np.int64), x, w)
     with pytest.raises(ShapeError, match="share one dtype"):
-        kernels.conv2d_relu_maxpool2d_backward(pooled.astype(np.float64), pooled, out, x, w)
+        kernels.conv2d_relu_maxpool2d_backward(pooled.astype(np.float64), pooled, argmax, x, w)
+    with pytest.raises(ShapeError, match="uint8 pixels have no gradient"):
+        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, argmax, x.astype(np.uint8), w)
+    with pytest.raises(ShapeError, match="smaller than the 2x2 pool window"):
+        kernels.conv2d_relu_maxpool2d_forward(x[:, :3, :3], w, b)
