@@ -10,6 +10,7 @@ import click
 import fastcnn
 
 from .common import UserError, user_errors
+from .benchmark import benchmark
 from .data import data
 from .evaluate import evaluate
 from .predict import predict
@@ -54,6 +55,7 @@ def summary(model_path, input_size, classes):
 
 
 cli.add_command(train)
+cli.add_command(benchmark)
 cli.add_command(evaluate)
 cli.add_command(predict)
 cli.add_command(data)

@@ -15,12 +15,13 @@ from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softm
 from .losses import CategoricalCrossentropy
 from .model import History, Sequential
 from .optimizers import SGD, Adam
+from .threads import get_num_threads, set_num_threads
 
 __all__ = [
     "__version__", "Sequential", "History", "Callback",
     "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense", "ReLU", "Softmax",
     "Adam", "SGD", "CategoricalCrossentropy",
-    "galaxy_classifier", "GALAXY_CLASSES", "use_backend",
+    "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
 ]
 

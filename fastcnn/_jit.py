@@ -34,6 +34,8 @@ debugger (slowly, so use tiny shapes).
 """
 import os
 
+from . import threads  # noqa: F401  (sets NUMBA_NUM_THREADS before numba starts its pool)
+
 # Set in the environment too: numba re-reads its configuration from NUMBA_*
 # variables whenever they change, which would silently undo a plain assignment.
 os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")

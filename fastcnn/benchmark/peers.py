@@ -1,10 +1,11 @@
 """The reference model in the frameworks a user would pick instead of fastcnn.
 
-Each ``<framework>_runner(batch_size, seed)`` returns an object with
-
-* ``train_epoch(x, y)``: one shuffled epoch of Adam(1e-3) steps on float32
-  pixels in [0, 1] (N, 128, 128, 3) and one-hot labels, the framework's usual way;
-* ``predict(x)``: softmax outputs, ``batch_size`` images at a time.
+Each ``<framework>_runner(seed, threads)`` returns a :class:`Runner`:
+``train_epoch(x, y, batch_size)`` runs one shuffled epoch of Adam(1e-3) steps
+on float32 pixels in [0, 1] (N, 128, 128, 3) and one-hot labels, the
+framework's usual way; ``predict(x, batch_size)`` returns the softmax outputs,
+``batch_size`` images at a time.  Each is written the way that framework's
+documentation recommends for speed on a CPU.
 
 They are imported only inside :mod:`fastcnn.benchmark.worker`, a subprocess of
 ``fastcnn benchmark --peers``, after the thread count has been set in the
@@ -15,7 +16,20 @@ import numpy as np
 LEARNING_RATE = 1e-3
 
 
-def torch_runner(batch_size, seed, threads):
+class Runner:
+    """What a worker times; subclasses fill in the two methods."""
+
+    version = ""
+    uint8 = False  # True: the runner is given uint8 pixels (fastcnn's own input), else float32 / 255
+
+    def train_epoch(self, x, y, batch_size):
+        raise NotImplementedError
+
+    def predict(self, x, batch_size):
+        raise NotImplementedError
+
+
+def torch_runner(seed, threads):
     """PyTorch, ``channels_last`` memory format (its fastest CPU layout for convolutions)."""
     import torch
 
@@ -34,8 +48,10 @@ def torch_runner(batch_size, seed, threads):
         # NHWC in memory, seen by torch as NCHW with channels_last strides: no copy
         return torch.from_numpy(x).permute(0, 3, 1, 2)
 
-    class Runner:
-        def train_epoch(self, x, y):
+    class TorchRunner(Runner):
+        version = f"torch {torch.__version__}, channels_last"
+
+        def train_epoch(self, x, y, batch_size):
             xt, labels = to_tensor(x), torch.from_numpy(y.argmax(1))
             model.train()
             order = torch.randperm(len(xt), generator=generator)
@@ -46,16 +62,16 @@ def torch_runner(batch_size, seed, threads):
                 loss.backward()
                 optimizer.step()
 
-        def predict(self, x):
+        def predict(self, x, batch_size):
             xt = to_tensor(x)
             model.eval()
             with torch.inference_mode():
                 return [torch.softmax(model(xt[i:i + batch_size]), 1).numpy() for i in range(0, len(xt), batch_size)]
 
-    return Runner()
+    return TorchRunner()
 
 
-def keras_runner(batch_size, seed, threads):
+def keras_runner(seed, threads):
     """Keras 3 on TensorFlow: ``model.fit`` with the original's metrics, ``predict_on_batch``."""
     import tensorflow as tf
 
@@ -76,17 +92,19 @@ def keras_runner(batch_size, seed, threads):
     model.compile(keras.optimizers.Adam(LEARNING_RATE), "categorical_crossentropy",
                   metrics=["categorical_accuracy", keras.metrics.AUC(name="auc")])
 
-    class Runner:
-        def train_epoch(self, x, y):
+    class KerasRunner(Runner):
+        version = f"keras {keras.__version__}, tensorflow {tf.__version__}"
+
+        def train_epoch(self, x, y, batch_size):
             model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
 
-        def predict(self, x):
+        def predict(self, x, batch_size):
             return [model.predict_on_batch(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
 
-    return Runner()
+    return KerasRunner()
 
 
-def jax_runner(batch_size, seed, threads):
+def jax_runner(seed, threads):
     """JAX: a ``jax.jit``-compiled training step (forward, ``jax.grad``, Adam) and forward pass."""
     import jax
     import jax.numpy as jnp
@@ -131,8 +149,10 @@ def jax_runner(batch_size, seed, threads):
     state = {"params": params, "m": jax.tree_util.tree_map(jnp.zeros_like, params),
              "v": jax.tree_util.tree_map(jnp.zeros_like, params), "t": jnp.zeros((), jnp.float32)}
 
-    class Runner:
-        def train_epoch(self, x, y):
+    class JaxRunner(Runner):
+        version = f"jax {jax.__version__}"
+
+        def train_epoch(self, x, y, batch_size):
             order = rng.permutation(len(x))
             p, m, v, t = state["params"], state["m"], state["v"], state["t"]
             for start in range(0, len(x), batch_size):
@@ -141,8 +161,8 @@ def jax_runner(batch_size, seed, threads):
             jax.block_until_ready(p)
             state.update(params=p, m=m, v=v, t=t)
 
-        def predict(self, x):
+        def predict(self, x, batch_size):
             out = [forward(state["params"], x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
             return [np.asarray(o) for o in out]
 
-    return Runner()
+    return JaxRunner()

@@ -4,12 +4,13 @@ import numpy as np
 from . import peers
 
 
-def make_data(pixels, images, seed=0, float_pixels=True):
+def make_data(pixels, images, seed=0, uint8=False):
     """``images`` training images and one-hot labels.
 
-    ``pixels="galaxies"`` takes the built-in procedural galaxies (real-looking
-    activations), ``"random"`` uniform noise.  Float pixels are scaled to
-    [0, 1] (what the peers get); otherwise uint8 (fastcnn's own input).
+    ``pixels="galaxies"``: the built-in procedural galaxies, repeated if more
+    are asked for (real-looking activations); ``"random"``: uniform noise.
+    uint8 pixels for fastcnn's own input, else float32 scaled to [0, 1]
+    (what the peers get, and fastcnn too in the headline comparison).
     """
     if pixels == "galaxies":
         from ..data import load_builtin
@@ -22,36 +23,39 @@ def make_data(pixels, images, seed=0, float_pixels=True):
         rng = np.random.default_rng(seed)
         x = rng.integers(0, 256, (images, 128, 128, 3), dtype=np.uint8)
         y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, images)]
-    if float_pixels:
-        x = x.astype(np.float32) / np.float32(255)
-    return x, y
+    return (x, y) if uint8 else (x.astype(np.float32) / np.float32(255), y)
 
 
-def fastcnn_runner(batch_size, seed, threads):
+def fastcnn_runner(seed, threads, uint8=False):
     """fastcnn itself: ``Sequential.fit`` for one epoch (metrics included), ``predict``."""
     import fastcnn
 
+    fastcnn.set_num_threads(threads)
     model = fastcnn.galaxy_classifier(seed=seed)
     model.compile(fastcnn.Adam(peers.LEARNING_RATE), "categorical_crossentropy", ["categorical_accuracy", "auc"])
 
-    class Runner:
-        def train_epoch(self, x, y):
+    class FastcnnRunner(peers.Runner):
+        version = f"fastcnn {fastcnn.__version__}"
+
+        def train_epoch(self, x, y, batch_size):
             model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
 
-        def predict(self, x):
+        def predict(self, x, batch_size):
             return model.predict(x, batch_size=batch_size)
 
-    return Runner()
+    runner = FastcnnRunner()
+    runner.uint8 = uint8
+    return runner
 
 
 RUNNERS = {
     "fastcnn": fastcnn_runner,
-    "fastcnn-uint8": fastcnn_runner,
+    "fastcnn-uint8": lambda seed, threads: fastcnn_runner(seed, threads, uint8=True),
     "torch": peers.torch_runner,
     "keras": peers.keras_runner,
     "jax": peers.jax_runner,
 }
 
 
-def make_runner(framework, batch_size, seed, threads):
-    return RUNNERS[framework](batch_size, seed, threads)
+def make_runner(framework, seed, threads):
+    return RUNNERS[framework](seed, threads)
