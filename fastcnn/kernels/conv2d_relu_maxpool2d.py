@@ -64,15 +64,16 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
     divided by 255); C_out is a multiple of LANES.
 
     Parallel over (sample, pooled row) pairs: N * PH of them, so even a batch
-    of 5 splits evenly over the threads.  Along the row, windows go two at a
-    time: ``z`` and ``u`` (stack arrays, so SIMD registers) hold the running
-    sums of the 2 x 2 pixels of windows pw and qw = pw + 1 for one block of
-    LANES channels.  The innermost loop (j over LANES, unrolled) is one SIMD
-    multiply-add with the input value broadcast; a tap's weights, loaded
-    once, serve 8 of them, and the 8 sums do not wait for each other.  The
-    last window of an odd row pairs with itself (computed twice, stored
-    twice, the same value).  The maximum is taken with selects, not branches:
-    which pixel wins is unpredictable.
+    of 5 splits evenly over the threads.  Along the row, windows go four at a
+    time, pw, pw+1, pw+2, pw+3 (the last ones clamped to the row's end: a
+    window then is computed and stored twice, the same value).  Their running
+    sums for one block of LANES channels, 2 x 2 pixels each, live in four
+    stack arrays z, u, v, q: sixteen SIMD registers.  The innermost loop
+    (j over LANES, unrolled) is one SIMD multiply-add with the input value
+    broadcast; a tap's weights, loaded once, serve sixteen of them, and the
+    sixteen sums do not wait for each other.  (The four windows are written
+    out, not looped over: with a loop, LLVM keeps the sums in memory, and the
+    kernel runs at half the speed.)
     """
     N, PH, PW, C_out = pooled.shape
     KH, KW, C_in, _ = w.shape
@@ -83,8 +84,10 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
         n = np.uint64(rows[i])  # unsigned indices: see "top" below
         z = stack_array(WINDOW, pooled.dtype)
         u = stack_array(WINDOW, pooled.dtype)
-        for pw in range(0, PW, 2):
-            qw = min(pw + 1, PW - 1)
+        v = stack_array(WINDOW, pooled.dtype)
+        q = stack_array(WINDOW, pooled.dtype)
+        for pw in range(0, PW, 4):
+            pu, pv, pq = min(pw + 1, PW - 1), min(pw + 2, PW - 1), min(pw + 3, PW - 1)
             for block in range(C_out // LANES):
                 c0 = block * LANES
                 for dy in range(2):
@@ -92,6 +95,8 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
                         for j in range(LANES):
                             z[dy, dx, j] = b[c0 + j]
                             u[dy, dx, j] = b[c0 + j]
+                            v[dy, dx, j] = b[c0 + j]
+                            q[dy, dx, j] = b[c0 + j]
                 for kh in range(KH):
                     for kw in range(KW):
                         for ci in range(C_in):
@@ -105,12 +110,22 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
                                     for j in range(LANES):  # vectorised: one SIMD multiply-add
                                         z[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
                                 for dx in range(2):
-                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * qw + dx) * SW + kw), ci])
+                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pu + dx) * SW + kw), ci])
                                     for j in range(LANES):
                                         u[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
+                                for dx in range(2):
+                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pv + dx) * SW + kw), ci])
+                                    for j in range(LANES):
+                                        v[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
+                                for dx in range(2):
+                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pq + dx) * SW + kw), ci])
+                                    for j in range(LANES):
+                                        q[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
                 # each window's first maximum in row-major order: a pixel wins only if strictly
-                # greater (so a NaN wins only as a window's first pixel).  Written out for both
-                # windows: a helper function, even inlined, changes how LLVM vectorises the loops.
+                # greater (so a NaN wins only as a window's first pixel), with selects, not
+                # branches (which pixel wins is unpredictable); then the ReLU, written so that a
+                # NaN passes through.  Written out for each window: handing z to a helper
+                # function, even one that is inlined, makes LLVM keep the sums in memory.
                 for j in range(LANES):
                     best = z[0, 0, j]
                     winner = 0
@@ -119,7 +134,7 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
                         take = value > best
                         best = value if take else best
                         winner = position if take else winner
-                    if relu and best < 0:  # NaN is not < 0: it passes through
+                    if relu and best < 0:  # NaN is not < 0
                         best = zero
                     pooled[i, ph, pw, c0 + j] = best
                     argmax[i, ph, pw, c0 + j] = winner  # (no 'if' around it: a branch here halves the speed)
@@ -133,8 +148,32 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
                         winner = position if take else winner
                     if relu and best < 0:
                         best = zero
-                    pooled[i, ph, qw, c0 + j] = best
-                    argmax[i, ph, qw, c0 + j] = winner
+                    pooled[i, ph, pu, c0 + j] = best
+                    argmax[i, ph, pu, c0 + j] = winner
+                for j in range(LANES):
+                    best = v[0, 0, j]
+                    winner = 0
+                    for position in range(1, 4):
+                        value = v[position // 2, position % 2, j]
+                        take = value > best
+                        best = value if take else best
+                        winner = position if take else winner
+                    if relu and best < 0:
+                        best = zero
+                    pooled[i, ph, pv, c0 + j] = best
+                    argmax[i, ph, pv, c0 + j] = winner
+                for j in range(LANES):
+                    best = q[0, 0, j]
+                    winner = 0
+                    for position in range(1, 4):
+                        value = q[position // 2, position % 2, j]
+                        take = value > best
+                        best = value if take else best
+                        winner = position if take else winner
+                    if relu and best < 0:
+                        best = zero
+                    pooled[i, ph, pq, c0 + j] = best
+                    argmax[i, ph, pq, c0 + j] = winner
 
 
 def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
