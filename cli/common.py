@@ -47,6 +47,21 @@ def data_options(command):
     return command
 
 
+def threads_option(command):
+    """--threads: how many threads the kernels may use."""
+    return click.option(
+        "--threads", type=click.IntRange(min=1), default=None,
+        help="Most threads the kernels use [default: every core this process may use; "
+             "fewer while other programs keep cores busy].")(command)
+
+
+def use_threads(threads):
+    """Apply --threads (a user error if this process cannot have that many)."""
+    import fastcnn
+
+    fastcnn.set_num_threads(threads)
+
+
 def echo_dataset(dataset, err=False):
     height, width = dataset.image_shape[:2]
     click.echo(f"Data: {dataset.source}: {len(dataset)} images {height}x{width}, "

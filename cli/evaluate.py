@@ -7,7 +7,8 @@ import numpy as np
 from fastcnn import viz
 from fastcnn.metrics import auc_macro, confusion_matrix, per_class_scores
 
-from .common import data_options, echo_dataset, evaluation_data, load_trained_model, user_errors
+from .common import (data_options, echo_dataset, evaluation_data, load_trained_model, threads_option,
+                     use_threads, user_errors)
 from .report import confusion_table, per_class_table
 from .train import picture_path
 
@@ -19,9 +20,12 @@ from .train import picture_path
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
 @click.option("--plots", is_flag=True,
               help="Also write <model>.evaluate.confusion_matrix.png and <model>.evaluate.roc.png beside MODEL.")
+@threads_option
 @user_errors
-def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, as_json, plots):
+def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, as_json, plots,
+             threads):
     """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
+    use_threads(threads)
     model = load_trained_model(model_path)
     dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
     if not as_json:

@@ -6,7 +6,8 @@ import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import data_options, evaluation_data, load_trained_model, require_images_or_data, user_errors
+from .common import (data_options, evaluation_data, load_trained_model, require_images_or_data, threads_option,
+                     use_threads, user_errors)
 
 
 @click.command()
@@ -16,9 +17,12 @@ from .common import data_options, evaluation_data, load_trained_model, require_i
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="With --data: only the first N images.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: a JSON list.")
+@threads_option
 @user_errors
-def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, as_json):
+def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, as_json,
+            threads):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
+    use_threads(threads)
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])

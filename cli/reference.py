@@ -22,6 +22,7 @@ fastcnn evaluate galaxy_model.npz --plots      # validation split: table, confus
 fastcnn predict galaxy_model.npz galaxy.jpg    # probabilities and predicted class per image
 fastcnn visualize galaxy_model.npz --data galaxies/labels.csv --limit 4   # feature maps
 fastcnn gradcheck                              # the backward passes against finite differences
+fastcnn benchmark --peers                      # images/s against PyTorch, Keras and JAX, where installed
 ```
 """
 

@@ -12,7 +12,7 @@ from fastcnn._files import atomic_write
 from fastcnn.data import load_dataset, stratified_split
 from fastcnn.warmup import compile_for
 
-from .common import UserError, data_options, echo_dataset, user_errors
+from .common import UserError, data_options, echo_dataset, threads_option, use_threads, user_errors
 
 
 def history_path(model_path):
@@ -112,9 +112,10 @@ class StopOnSignal:
 @click.option("--quiet", "-q", is_flag=True, help="One line per epoch instead of a progress bar.")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write training curves, confusion matrix and ROC pictures beside the model.")
+@threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          val_split, seed, crop, image_size, out, checkpoint_dir, no_checkpoints, resume, quiet, plots):
+          val_split, seed, crop, image_size, out, checkpoint_dir, no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default).
 
     A checkpoint is written after every epoch; Ctrl-C stops cleanly after the
@@ -122,6 +123,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     same weights, bit for bit, as an uninterrupted run.
     """
     started = time.perf_counter()
+    use_threads(threads)
     history = {}
     if resume is not None:
         checkpoint = resume / CHECKPOINT_NAME

@@ -21,6 +21,7 @@ from .layers.activations import Softmax
 from .layers.conv2d import Conv2D
 from .layers.base import Layer, LinearLayer
 from .plan import Plan, as_model_input
+from .threads import threads_in_use
 from .losses import CategoricalCrossentropy, get_loss
 from .metrics import get_metric
 from .optimizers import get_optimizer
@@ -425,6 +426,10 @@ class Sequential:
         for callback in callbacks:
             callback.on_train_begin()
         steps = math.ceil(len(x) / batch_size)
+        if verbose and epochs:
+            validating = f", validating on {len(x_val)}" if x_val is not None and len(x_val) else ""
+            print(f"Training on {len(x)} samples in batches of {batch_size}{validating}; "
+                  f"{threads_in_use()}", flush=True)
         for epoch in range(initial_epoch, initial_epoch + epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)

@@ -37,6 +37,7 @@ from .layers.dense import Dense
 from .layers.flatten import Flatten
 from .layers.maxpool2d import MaxPool2D
 from .optimizers import flat_buffer
+from .threads import share_cores
 
 
 class Stage:
@@ -253,6 +254,7 @@ class Plan:
 
     def forward(self, x, rows, training):
         """The head: logits when the loss is fused, else the model's output."""
+        share_cores()  # fewer threads while other programs keep cores busy (fastcnn.threads)
         h = x
         for stage in self.stages:
             h = stage.forward(h, rows, training)
