@@ -1,91 +1,74 @@
-"""Shared set-up for the benchmarks.
+"""Shared set-up for the benchmarks (pytest-benchmark).
 
-Run:  pytest bench/ --benchmark-only --benchmark-group-by=group --benchmark-columns=median,iqr,rounds
+    pytest bench --benchmark-only --benchmark-group-by=group --benchmark-columns=median,iqr,rounds
 
-Every benchmark in a group processes the same number of images, so the
-ratio of medians is the ratio of throughputs.  PyTorch and Keras run in the
-same session when installed (pip install torch==2.13.0 tensorflow-cpu) and
-are skipped otherwise.  Everything is limited to 2 threads.
+Every benchmark in a group does the same work, so the ratio of medians is
+the ratio of throughputs; at the end a summary prints images/s and, for the
+kernels, GFLOP/s (operations counted in fastcnn/benchmark/flops.py).
+Peers (PyTorch, Keras/TensorFlow, JAX) run in the same process when
+installed (pip install ".[peers]") and are skipped otherwise.  Everything
+is limited to THREADS threads.  For a comparison with each framework in a
+process of its own, use ``fastcnn benchmark --peers``.
+
+A saved baseline (bench/baselines/) catches a kernel that became 5-20x
+slower (small source changes did that while these kernels were written):
+
+    pytest bench/test_kernels.py --benchmark-only --benchmark-storage=bench/baselines \\
+        --benchmark-compare --benchmark-compare-fail=median:50%
 """
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # keep TensorFlow quiet
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "2")
-
+THREADS = 2
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+              "TF_NUM_INTEROP_THREADS"):
+    os.environ.setdefault(_name, str(THREADS))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
 
 import fastcnn  # noqa: E402
 
-THREADS = 2
 SEED = 0
+IMAGES = 1120  # the default data set's training split
 
 
-@pytest.fixture(scope="session")
-def pixels():
-    """The built-in procedural galaxies: 1,400 uint8 128x128x3 images, one-hot labels.
+@pytest.fixture(scope="session", autouse=True)
+def fixed_threads():
+    fastcnn.set_num_threads(min(THREADS, fastcnn.threads.max_threads()), share=False)
 
-    Real-looking data, not noise: fastcnn's backward pass skips output pixels
-    whose gradient is zero (ReLU off, or not a pooling maximum), so its speed
-    depends on the activations, and those should be the ones of real training.
+
+@pytest.fixture(scope="session", params=["galaxies", "random"])
+def data(request):
+    """1,120 training images as uint8 pixels and one-hot labels: the built-in galaxies, or noise.
+
+    The kernels' speed should not depend on the pixels (the peers' does not);
+    both kinds are measured to keep it that way.
     """
-    from fastcnn.data import load_builtin
+    from fastcnn.benchmark.workload import make_data
 
-    dataset = load_builtin((128, 128))
-    return dataset.images, dataset.one_hot()
-
-
-def fastcnn_model(seed=SEED):
-    model = fastcnn.galaxy_classifier(seed=seed)
-    model.compile(fastcnn.Adam(1e-3), "categorical_crossentropy", ["categorical_accuracy", "auc"])
-    return model
+    x, y = make_data(request.param, IMAGES, SEED, uint8=True)
+    return request.param, x, y
 
 
-def report(benchmark, images):
-    """Record the images per round, so the table can be read as throughput."""
-    benchmark.extra_info["images"] = images
-    stats = benchmark.stats.stats if benchmark.stats else None
-    if stats is not None:
-        benchmark.extra_info["images_per_second"] = round(images / stats.median)
+def record(benchmark, images=None, flops=None):
+    """Remember the work of one round, for the summary."""
+    if images:
+        benchmark.extra_info["images"] = images
+    if flops:
+        benchmark.extra_info["flops"] = flops
 
 
-# ---- peers, built only when their library is installed ----------------------
-
-def torch_model(channels_last=False):
-    torch = pytest.importorskip("torch")
-    torch.set_num_threads(THREADS)
-    torch.manual_seed(SEED)
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(3, 8, 3, stride=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 8, 3, stride=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(392, 16), nn.ReLU(), nn.Linear(16, 4),
-    )
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    return torch, model
-
-
-def keras_model():
-    tf = pytest.importorskip("tensorflow")
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
-        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
-    except RuntimeError:
-        pass  # already initialised by an earlier benchmark: same settings
-    keras = tf.keras
-    keras.utils.set_random_seed(SEED)
-    model = keras.Sequential([
-        keras.Input((128, 128, 3)),
-        keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(4, activation="softmax"),
-    ])
-    model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy",
-                  metrics=["categorical_accuracy", keras.metrics.AUC(name="auc")])
-    return keras, model
+def pytest_terminal_summary(terminalreporter):
+    session = getattr(terminalreporter.config, "_benchmarksession", None)
+    benchmarks = [b for b in getattr(session, "benchmarks", []) if getattr(b, "stats", None) is not None]
+    if not benchmarks:
+        return
+    terminalreporter.section("throughput (median round)")
+    for bench in sorted(benchmarks, key=lambda b: (b.group or "", b.name)):
+        median = bench.stats.median
+        parts = []
+        if bench.extra_info.get("images"):
+            parts.append(f"{bench.extra_info['images'] / median:10,.0f} images/s")
+        if bench.extra_info.get("flops"):
+            parts.append(f"{bench.extra_info['flops'] / median / 1e9:7.1f} GFLOP/s")
+        terminalreporter.write_line(f"{bench.name:<75} {median * 1e3:9.3f} ms  " + "  ".join(parts))

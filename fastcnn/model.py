@@ -302,12 +302,14 @@ class Sequential:
         x, y = self._check_xy(x, y)
         head = self._batch(x, np.arange(len(x)), training=True)
         loss, _, d_head = self._loss(head, y)
+        need_dx = x.dtype != np.uint8  # nobody needs dL/d(pixels)
         plan = self._fast_plan()
         if plan is not None:
-            dx = plan.backward(d_head, need_input_gradient=True)
-            dx = None if dx is None else np.array(dx)  # the plan reuses its buffers
+            dx = plan.backward(d_head, need_input_gradient=need_dx)
+            dx = np.array(dx) if need_dx else None  # (a copy: the plan reuses its buffers)
         else:
-            dx = self._backward_from_head(d_head)
+            dx = self._backward_from_head(d_head, need_input_gradient=need_dx)
+            dx = dx if need_dx else None
         return loss, [g.copy() for g in self._gradients()], dx
 
     def _train_step(self, x, rows, y):

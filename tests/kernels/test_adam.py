@@ -39,3 +39,13 @@ def test_bad_arguments():
         kernels.adam_update(np.zeros(3), np.zeros(2), np.zeros(3), np.zeros(3), 0.1, 0.9, 0.999, 1e-7)
     with pytest.raises(ShapeError, match="share one dtype"):
         kernels.adam_update(np.zeros(3), np.zeros(3, np.float32), np.zeros(3), np.zeros(3), 0.1, 0.9, 0.999, 1e-7)
+
+
+@pytest.mark.parametrize("module", [kernels, reference])
+def test_counts_the_parameters_that_are_no_longer_finite(module):
+    p, m, v = np.ones(5, np.float32), np.zeros(5, np.float32), np.zeros(5, np.float32)
+    assert module.adam_update(p, np.ones(5, np.float32), m, v, 0.1, 0.9, 0.999, 1e-7) == 0
+    g = np.array([1, np.nan, np.inf, 1, 1], np.float32)
+    with np.errstate(invalid="ignore"):  # inf / inf in the twin
+        assert module.adam_update(p, g, m, v, 0.1, 0.9, 0.999, 1e-7) == 2
+    assert np.isfinite(p).sum() == 3

@@ -69,3 +69,39 @@ def test_bad_arguments_raise_clear_errors():
         kernels.dense_forward(x[:, None], w, b)
     with pytest.raises(ShapeError, match=r"dout must have shape \(2, 4\), got \(2, 3\)"):
         kernels.dense_backward(G[:, :3], x, w)
+
+
+@given(shapes)
+def test_fused_relu_equals_twin_and_the_separate_relu(shape):
+    x, w, b, G = make(*shape)
+    out = kernels.dense_forward(x, w, b, relu=True)
+    np.testing.assert_allclose(out, reference.dense_forward(x, w, b, relu=True), rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(out, kernels.relu_forward(kernels.dense_forward(x, w, b)))
+    fused = kernels.dense_backward(G, x, w, relu=True, out=out)
+    twin = reference.dense_backward(G, x, w, relu=True, out=out)
+    separate = kernels.dense_backward(kernels.relu_backward(G, out), x, w)
+    for got, a, c, name in zip(fused, twin, separate, ("dx", "dw", "db")):
+        np.testing.assert_allclose(got, a, rtol=1e-10, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(got, c, rtol=1e-10, atol=1e-10, err_msg=name)
+    dx, dw, db = kernels.dense_backward(G, x, w, relu=True, out=out, need_dx=False)
+    assert dx is None
+    np.testing.assert_array_equal(dw, fused[1])
+
+
+def test_fused_relu_matches_finite_differences():
+    x, w, b, G = make(5, 9, 6, 7)
+    out = kernels.dense_forward(x, w, b, relu=True)
+    z = kernels.dense_forward(x, w, b)
+    assert np.abs(z).min() > 1e-5  # no pre-activation at the kink
+    dx, dw, db = kernels.dense_backward(G, x, w, relu=True, out=out)
+
+    def f():
+        return float(np.sum(kernels.dense_forward(x, w, b, relu=True) * G))
+
+    assert_fd_ok(fd_errors(f, {"x": x, "w": w, "b": b}, {"x": dx, "w": dw, "b": db}))
+
+
+def test_relu_backward_needs_the_forward_output():
+    x, w, b, G = make(2, 3, 4, 0)
+    with pytest.raises(ShapeError, match="relu=True needs the forward output"):
+        kernels.dense_backward(G, x, w, relu=True)

@@ -1,0 +1,147 @@
+"""The compiled plan: the same numbers as the layer-by-layer path on the NumPy
+twins, for every kind of stage, and the bookkeeping around it (flat buffers,
+batches read through row numbers, parameters replaced after compile)."""
+import numpy as np
+import pytest
+
+import fastcnn
+from fastcnn import (Adam, CategoricalCrossentropy, Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential,
+                     Softmax)
+from fastcnn.data.disk import RowView
+from fastcnn.plan import ConvPoolStage, DenseStage, FlattenStage, LayerStage
+
+ARCHITECTURES = {
+    # the reference model's shape: every stage fused
+    "conv-pool": lambda: [Conv2D(8, 3, strides=2, activation="relu"), MaxPool2D(2),
+                          Conv2D(8, 3, activation="relu"), MaxPool2D(2), Flatten(),
+                          Dense(6, activation="relu"), Dense(3, activation="softmax")],
+    # odd output sizes, "same" padding, no activation before the pool, a 1x1 kernel
+    "conv-pool-variants": lambda: [Conv2D(8, 3, padding="same"), MaxPool2D(2), Conv2D(16, 1, activation="relu"),
+                                   MaxPool2D(2), Flatten(), Dense(3, activation="softmax")],
+    # what the fused stage does not take: C_out not a multiple of 8, a 3x3 pool, a conv without a pool
+    "unfused": lambda: [Conv2D(5, 3, activation="relu"), MaxPool2D(3, strides=2), Conv2D(8, 2), ReLU(),
+                        Flatten(), Dense(4), ReLU(), Dense(3), Softmax()],
+}
+KINDS = {"conv-pool": [ConvPoolStage, ConvPoolStage, FlattenStage, DenseStage, DenseStage],
+         "conv-pool-variants": [ConvPoolStage, ConvPoolStage, FlattenStage, DenseStage],
+         "unfused": [LayerStage, LayerStage, LayerStage, LayerStage, FlattenStage, DenseStage, LayerStage,
+                     DenseStage]}
+
+
+def model_and_data(name, dtype=np.float32, n=7, seed=0):
+    model = Sequential(ARCHITECTURES[name](), input_shape=(24, 22, 3), seed=seed)
+    model.compile(Adam(1e-2), "categorical_crossentropy", ["categorical_accuracy"])
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 24, 22, 3)).astype(dtype)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, n)]
+    return model, x, y
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_stages_are_what_the_layers_allow(name):
+    model, _, _ = model_and_data(name)
+    assert [type(stage) for stage in model._plan.stages] == KINDS[name]
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+@pytest.mark.parametrize("pixels", ["float64", "uint8"])
+def test_plan_equals_the_layers_on_the_numpy_twins(name, pixels):
+    model, x, y = model_and_data(name, np.float64)
+    if pixels == "uint8":
+        x = (x * 255).astype(np.uint8)
+    with fastcnn.use_backend("reference"):
+        loss, grads, dx = model.loss_and_gradients(x, y)
+        probabilities = model.predict(x)
+    fast_loss, fast_grads, fast_dx = model.loss_and_gradients(x, y)
+    assert np.isclose(fast_loss, loss, rtol=1e-5)
+    for name_, a, b in zip(model.weight_names(), fast_grads, grads):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6, err_msg=name_)
+    if pixels == "uint8":
+        assert fast_dx is None  # nobody needs dL/d(pixels)
+    else:
+        np.testing.assert_allclose(fast_dx, dx, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(model.predict(x), probabilities, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("loss", ["layer", "logits", "probabilities"])
+def test_every_loss_head_trains_like_the_twins(loss):
+    layers = [Conv2D(8, 3, activation="relu"), MaxPool2D(2), Flatten(), Dense(3)]
+    if loss == "layer":
+        layers.append(Softmax())
+    elif loss == "probabilities":
+        layers[-1] = Dense(3, activation="softmax")
+    x = np.random.default_rng(0).random((6, 10, 10, 2))
+    y = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    results = []
+    for backend in ("numba", "reference"):
+        model = Sequential(layers if backend == "numba" else [type(layer).from_config(layer.get_config())
+                                                              for layer in layers],
+                           input_shape=(10, 10, 2), seed=3)
+        model.compile(SGD(0.1), CategoricalCrossentropy(from_logits=loss == "logits"), [])
+        if loss == "probabilities":  # a non-fused loss: the plan's generic head
+            model._fusion_kind = None
+            model._plan = type(model._plan)(model, None)
+        with fastcnn.use_backend(backend):
+            for _ in range(3):
+                model.train_on_batch(x, y)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)  # float32 weights: round-off
+
+
+def test_parameters_and_gradients_live_in_flat_buffers():
+    model, x, y = model_and_data("conv-pool")
+    plan = model._plan
+    assert plan.params.size == plan.grads.size == model.count_params()
+    for layer in model.layers:
+        for key in layer.params:
+            assert np.shares_memory(layer.params[key], plan.params)
+    model.train_on_batch(x, y)
+    for layer in model.layers:
+        for key in layer.grads:
+            assert np.shares_memory(layer.grads[key], plan.grads)
+    # set_weights writes into the same buffer
+    weights = [w + 1 for w in model.get_weights()]
+    model.set_weights(weights)
+    np.testing.assert_array_equal(np.concatenate([w.ravel() for w in weights]), plan.params)
+
+
+def test_replaced_parameters_are_picked_up():
+    model, x, y = model_and_data("conv-pool")
+    model.train_on_batch(x, y)
+    state = model.optimizer.get_state()
+    first = model.layers[0]
+    first.params["kernel"] = first.params["kernel"] * 0  # a new array, not written in place
+    assert not model._plan.is_current()
+    model.train_on_batch(x, y)
+    assert model._plan.is_current() and np.shares_memory(first.params["kernel"], model._plan.params)
+    assert model.optimizer.iterations == state["iterations"] + 1
+
+
+def test_batches_are_read_in_place_from_arrays_and_row_views():
+    model, x, y = model_and_data("conv-pool", n=12)
+    plan = model._plan
+    rows = np.array([1, 4, 9])
+    source, source_rows = plan.batch_source(x, rows)
+    assert source is x and np.array_equal(source_rows, rows)
+    view = RowView(x, np.arange(12)[::-1])
+    source, source_rows = plan.batch_source(view, rows)
+    assert source is x and np.array_equal(source_rows, [10, 7, 2])
+    # float64 data for a float32 model, or a first layer that is not a conv: a converted copy
+    source, source_rows = plan.batch_source(x.astype(np.float64), rows)
+    assert source.dtype == np.float32 and source.shape[0] == 3 and np.array_equal(source_rows, [0, 1, 2])
+    # training through a RowView equals training on the copied rows
+    copied = model_and_data("conv-pool", n=12)[0]
+    history = model.fit(view, y[::-1], epochs=2, batch_size=4, verbose=0)
+    expected = copied.fit(x[::-1].copy(), y[::-1], epochs=2, batch_size=4, verbose=0)
+    assert history == expected
+
+
+def test_a_partial_last_batch_uses_its_own_buffers():
+    model, x, y = model_and_data("conv-pool", n=7)
+    reference_model, _, _ = model_and_data("conv-pool", n=7)
+    model.fit(x, y, epochs=1, batch_size=5, shuffle=False, verbose=0)          # batches of 5 and 2
+    with fastcnn.use_backend("reference"):
+        reference_model.fit(x, y, epochs=1, batch_size=5, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), reference_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
