@@ -30,7 +30,9 @@ def fastcnn_runner(seed, threads, uint8=False):
     """fastcnn itself: ``Sequential.fit`` for one epoch (metrics included), ``predict``."""
     import fastcnn
 
-    fastcnn.set_num_threads(threads)
+    # exactly ``threads``, like the peers: the other workers' idle thread pools may spin for a
+    # moment after their rounds, and fastcnn would otherwise step aside for them
+    fastcnn.set_num_threads(threads, share=False)
     model = fastcnn.galaxy_classifier(seed=seed)
     model.compile(fastcnn.Adam(peers.LEARNING_RATE), "categorical_crossentropy", ["categorical_accuracy", "auc"])
 
