@@ -32,8 +32,9 @@ def jitted_functions():
 def test_every_kernel_uses_the_shared_jit_options():
     found = dict(jitted_functions())
     # a forward and a backward per op (the fused conv+pool included), the fused
-    # loss, maxpool's window_range and window_argmax helpers, the Adam step
-    assert len(found) == 16
+    # loss, maxpool's window_range and window_argmax helpers, the fused kernels' prefetch helper,
+    # the Adam step
+    assert len(found) == 17
     for name, dispatcher in found.items():
         for option, value in JIT_OPTIONS.items():
             if option == "cache":  # not a target option: it installs an on-disk cache
