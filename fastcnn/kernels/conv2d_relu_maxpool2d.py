@@ -263,12 +263,14 @@ def _conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, rows, w_t, x_sca
                 qw = min(pw + 1, PW - 1)
                 for block in range(C_out // LANES):
                     c0 = block * LANES
+                    active = False
                     for j in range(LANES):
                         # g: dL/d pooled through the ReLU; dz: g at the winner, 0 at the other pixels
                         g = dpooled[i, ph, pw, c0 + j]
                         if relu and not pooled[i, ph, pw, c0 + j] > 0:
                             g = zero
                         db_sum[c0 + j] += g
+                        active |= g != 0
                         winner = argmax[i, ph, pw, c0 + j]
                         for dy in range(2):
                             for dx in range(2):
@@ -278,10 +280,13 @@ def _conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, rows, w_t, x_sca
                         if (relu and not pooled[i, ph, qw, c0 + j] > 0) or qw == pw:
                             g = zero
                         db_sum[c0 + j] += g
+                        active |= g != 0
                         winner = argmax[i, ph, qw, c0 + j]
                         for dy in range(2):
                             for dx in range(2):
                                 dq[dy, dx, j] = g if winner == 2 * dy + dx else zero
+                    if not active:  # the ReLU is off in every channel of both windows: nothing to add
+                        continue
                     # dw: all four pixels of both windows, six of them times zero: branch-free and SIMD
                     for kh in range(KH):
                         for kw in range(KW):

@@ -14,34 +14,56 @@ These kernels run on one thread.  The dense layers of a small CNN are tiny
 (the reference model's 392 -> 16 layer is 0.2 MFLOP at batch 32, a few
 microseconds), and waking the other threads for a parallel loop would cost
 more than it saves.  On one thread the batch sums are plain loops in sample
-order: deterministic with no chunk buffers.
+order: deterministic with no chunk buffers.  The loops use the techniques of
+the convolution kernels (docs/numba.md): running sums in stack arrays, four
+independent ones per weight row loaded.
 """
 import numpy as np
 
-from .._jit import kernel
+from .._jit import LANES, kernel
 from ..errors import ShapeError
+from ._stack import stack_array
 from ._validate import expect_shape, float_array, same_dtype
+
+#: running sums of four samples (or four inputs) for one block of LANES outputs
+SUMS = (4, LANES)
 
 
 @kernel
 def _dense_forward(x, w, b, relu, out):
-    """out = x w + b (then the ReLU): each sample's row of ``out`` is its
-    accumulator, updated by whole contiguous rows of w (the loop over j is
-    vectorised)."""
+    """out = x w + b (then the ReLU), four samples at a time.
+
+    For a block of LANES outputs, the sums of four samples live in a stack
+    array (``SUMS``, SIMD registers); each row w[i, block], loaded once,
+    serves four multiply-adds that do not wait for each other.  Samples
+    past the end are clamped to the last one (computed and stored twice,
+    the same value).  Outputs past the last whole block take a plain loop.
+    """
     N, D_in = x.shape
     D_out = w.shape[1]
-    for n in range(N):
-        row = out[n]
-        for j in range(D_out):
-            row[j] = b[j]
-        for i in range(D_in):
-            x_value = x[n, i]
-            for j in range(D_out):
-                row[j] += x_value * w[i, j]
-        if relu:
-            for j in range(D_out):
-                if row[j] < 0:  # NaN is not < 0: it passes through
-                    row[j] = 0
+    zero = out.dtype.type(0)
+    sums = stack_array(SUMS, out.dtype)
+    for n0 in range(0, N, 4):
+        for block in range(D_out // LANES):
+            j0 = block * LANES
+            for s in range(4):
+                for j in range(LANES):
+                    sums[s, j] = b[j0 + j]
+            for i in range(D_in):
+                for s in range(4):
+                    x_value = x[min(n0 + s, N - 1), i]
+                    for j in range(LANES):  # vectorised: one SIMD multiply-add
+                        sums[s, j] += x_value * w[i, j0 + j]
+            for s in range(4):
+                for j in range(LANES):
+                    value = sums[s, j]
+                    out[min(n0 + s, N - 1), j0 + j] = zero if (relu and value < 0) else value
+    for n in range(N):  # the outputs after the last whole block of LANES
+        for j in range(D_out // LANES * LANES, D_out):
+            total = b[j]
+            for i in range(D_in):
+                total += x[n, i] * w[i, j]
+            out[n, j] = zero if (relu and total < 0) else total  # NaN is not < 0: it passes through
 
 
 def dense_forward(x, w, b, relu=False):
@@ -56,31 +78,43 @@ def dense_forward(x, w, b, relu=False):
 def _dense_backward(dout, out, x, w_t, relu, g, dx, dw, db):
     """dx, dw and db from dout (masked by out > 0 with ``relu``, into ``g``).
 
-    ``w_t`` is w transposed (D_out, D_in): dx[n] is then a sum of contiguous
-    rows, g[n, j] * w_t[j], instead of D_in separate dot products.  dx may
-    have no rows (the model's first layer needs no input gradient).
+    ``w_t`` is w transposed (D_out, D_in), so that dx = g w_t is the same
+    product as the forward's, run by the forward's loops.  dx may have no
+    rows (the model's first layer needs no input gradient).
     """
     N, D_in = x.shape
     D_out = w_t.shape[0]
     for n in range(N):
         for j in range(D_out):
             g[n, j] = dout[n, j] if (not relu or out[n, j] > 0) else 0
-    dw[:] = 0
     db[:] = 0
     for n in range(N):
         for j in range(D_out):
             db[j] += g[n, j]
-        for i in range(D_in):
-            x_value = x[n, i]
-            for j in range(D_out):
-                dw[i, j] += x_value * g[n, j]
-    for n in range(dx.shape[0]):
-        row = dx[n]
-        row[:] = 0
-        for j in range(D_out):
-            g_value = g[n, j]
-            for i in range(D_in):
-                row[i] += g_value * w_t[j, i]
+    # dw[i, j] = sum over n, in sample order, for four inputs i at a time (as in the forward)
+    sums = stack_array(SUMS, dw.dtype)
+    for i0 in range(0, D_in, 4):
+        for block in range(D_out // LANES):
+            j0 = block * LANES
+            for s in range(4):
+                for j in range(LANES):
+                    sums[s, j] = 0
+            for n in range(N):
+                for s in range(4):
+                    x_value = x[n, min(i0 + s, D_in - 1)]
+                    for j in range(LANES):
+                        sums[s, j] += x_value * g[n, j0 + j]
+            for s in range(4):
+                for j in range(LANES):
+                    dw[min(i0 + s, D_in - 1), j0 + j] = sums[s, j]
+    for i in range(D_in):
+        for j in range(D_out // LANES * LANES, D_out):
+            total = dw.dtype.type(0)
+            for n in range(N):
+                total += x[n, i] * g[n, j]
+            dw[i, j] = total
+    if dx.shape[0] > 0:  # dx = g w^T: the forward product with w_t = w^T (D_out, D_in) and no bias
+        _dense_forward(g, w_t, np.zeros(D_in, dtype=dx.dtype), False, dx)
 
 
 def dense_backward(dout, x, w, relu=False, out=None, need_dx=True):
