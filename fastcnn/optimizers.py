@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from .backend import ops
+from .kernels.adam import _adam_update
 from .errors import InvalidArgumentError, ShapeError
 
 
@@ -207,8 +208,10 @@ class Adam(Optimizer):
                           self._step_alpha, self.beta_1, self.beta_2, self.epsilon)
 
     def _update_flat(self, params, grads):
-        return ops().adam_update(params, grads, self._flat_slots["m"], self._flat_slots["v"],
-                                 self._alpha(), self.beta_1, self.beta_2, self.epsilon)
+        # the kernel itself: a compiled model's flat buffers were checked when they were made
+        dtype = params.dtype.type
+        return int(_adam_update(params, grads, self._flat_slots["m"], self._flat_slots["v"], dtype(self._alpha()),
+                                dtype(1.0 - self.beta_1), dtype(1.0 - self.beta_2), dtype(self.epsilon)))
 
     def get_config(self):
         config = super().get_config()
