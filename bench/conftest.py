@@ -7,7 +7,8 @@ the ratio of throughputs; at the end a summary prints images/s and, for the
 kernels, GFLOP/s (operations counted in fastcnn/benchmark/flops.py).
 Peers (PyTorch, Keras/TensorFlow, JAX) run in the same process when
 installed (pip install ".[peers]") and are skipped otherwise.  Everything
-is limited to THREADS threads.  For a comparison with each framework in a
+is limited to THREADS threads (2, or $FASTCNN_BENCH_THREADS: one thread gives
+the steadiest figures on a shared machine).  For a comparison with each framework in a
 process of its own, use ``fastcnn benchmark --peers``.
 
 A saved baseline (bench/baselines/) catches a kernel that became 5-20x
@@ -18,7 +19,7 @@ slower (small source changes did that while these kernels were written):
 """
 import os
 
-THREADS = 2
+THREADS = int(os.environ.get("FASTCNN_BENCH_THREADS", "2"))
 for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS"):
     os.environ.setdefault(_name, str(THREADS))
