@@ -109,3 +109,16 @@ def test_training_gives_the_same_bits_for_1_2_and_4_threads():
     lines = [line.split() for line in out.stdout.strip().splitlines()]
     assert [(line[0], line[1]) for line in lines] == [("1", "1"), ("2", "2"), ("4", "4")]
     assert len({line[2] for line in lines}) == 1, lines
+
+
+def test_cli_threads_option_is_checked():
+    from click.testing import CliRunner
+
+    from fastcnn_cli.main import cli
+
+    for command in (["train", "--epochs", "1"], ["evaluate", "missing.npz"], ["predict", "missing.npz", "x.png"]):
+        result = CliRunner().invoke(cli, command + ["--threads", str(threads.max_threads() + 1)])
+        assert result.exit_code == 2, (command, result.output)
+        assert "threads asked for, but this process can use at most" in result.output
+        result = CliRunner().invoke(cli, command + ["--threads", "0"])
+        assert result.exit_code == 2 and "--threads" in result.output

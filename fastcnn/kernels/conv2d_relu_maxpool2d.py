@@ -26,13 +26,14 @@ convolution outputs (oh, ow) = (2 ph + dy, 2 pw + dx), dy, dx in {0, 1}:
 PH = floor(OH / 2), PW = floor(OW / 2): a last odd row or column of the
 convolution's output is never pooled, so it is never computed.  Pools other
 than 2x2 with stride 2 and no padding take the unfused path (conv2d and
-maxpool2d kernels); so do channel counts that are not a multiple of LANES,
-through the wrapper, which pads them.
+maxpool2d kernels); the wrapper pads channel counts that are not a multiple
+of LANES (the model uses the unfused path for them).
 
-Speed (docs/numba.md): both kernels keep LANES output channels of all four
-window pixels in a stack array (four SIMD registers) and read each input
-value once per tap; the backward's dw update goes through a stack array too,
-so it is one load, four multiply-adds and one store per tap.
+Speed (docs/numba.md, "Fast loops"): the running sums of a block of LANES
+output channels live in stack arrays (SIMD registers), for four windows at a
+time in the forward and two in the backward; indices are unsigned; the next
+work item's input rows are prefetched.  Each of these is marked where it is
+made.
 """
 import numpy as np
 from numba import prange
@@ -74,7 +75,9 @@ def _conv2d_relu_maxpool2d_forward(x, rows, w, b, SH, SW, relu, pooled, argmax):
     broadcast; a tap's weights, loaded once, serve sixteen of them, and the
     sixteen sums do not wait for each other.  (The four windows are written
     out, not looped over: with a loop, LLVM keeps the sums in memory, and the
-    kernel runs at half the speed.)
+    kernel runs at half the speed.)  With AVX-512, LLVM packs two windows'
+    LANES channels into one 512-bit zmm register (the j loops of z and u, v
+    and q); docs/numba.md shows how to check the machine code.
     """
     N, PH, PW, C_out = pooled.shape
     KH, KW, C_in, _ = w.shape
