@@ -9,11 +9,11 @@ __version__ = "0.1.0"
 
 from .architectures import GALAXY_CLASSES, galaxy_classifier
 from .backend import use_backend
-from .callbacks import Callback
+from .callbacks import Callback, History
 from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
 from .losses import CategoricalCrossentropy
-from .model import History, Sequential
+from .model import Sequential
 from .optimizers import SGD, Adam
 from .threads import get_num_threads, set_num_threads
 

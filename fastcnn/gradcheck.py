@@ -126,10 +126,9 @@ def check_model(model, x, y, eps=DEFAULT_EPS, max_entries=None, seed=0):
         y64 = np.asarray(y, dtype=np.float64)
 
         def f():
-            head = model._forward_to_head(x, training=False)
-            return model._loss_head(head, y64)[0]
+            return model.test_on_batch(x, y64)["loss"]
 
-        params = model._parameters()
+        params = [value for _, value, _ in model.parameters()]
         errors = {}
         for name, array, analytic in [("input", x, dx)] + list(zip(model.weight_names(), params, grads)):
             indices = _sample(array.size, max_entries, rng)

@@ -35,9 +35,10 @@ FORMAT = "fastcnn-model"
 FORMAT_VERSION = 1
 
 
-def save_model(model, path, training=None):
+def save_model(model, path, training=None, include_optimizer=True):
     """Write ``model`` (weights, optimizer state, class names, preprocessing,
-    and an optional ``training`` dict such as the history) to ``path``."""
+    and an optional ``training`` dict such as the history) to ``path``;
+    ``include_optimizer=False`` leaves the optimizer's state out."""
     path = Path(path)
     weights = model.get_weights()
     config = {
@@ -53,7 +54,7 @@ def save_model(model, path, training=None):
         "training": training or {},
     }
     arrays = {f"weight_{i}": w for i, w in enumerate(weights)}
-    if model.compiled:
+    if model.compiled and include_optimizer:
         state = model.optimizer.get_state()
         config["compile"] = {
             "loss": model.loss.get_config(),
@@ -200,7 +201,7 @@ def _load_model(path, compile):
         except (KeyError, TypeError) as error:
             raise ModelFileError(f"{path}: bad model config ({_short(error)})") from None
         expected = [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
-                    for n, w in zip(model.weight_names(), model._parameters())]
+                    for n, w, _ in model.parameters()]
         if config.get("weights") != expected:
             raise ModelFileError(f"{path}: the weight list does not match the architecture in the config")
         weights = []
@@ -238,7 +239,7 @@ def _restore_optimizer(model, config, archive, path):
     saved = config.get("optimizer_state") or {}
     slots = saved.get("slots") or {}
     state = {"iterations": saved.get("iterations", 0)}
-    params = model._parameters()
+    params = [value for _, value, _ in model.parameters()]
     for name in optimizer.slot_names:
         count = slots.get(name, 0)
         if count == 0 and saved.get("iterations", 0) == 0:

@@ -9,6 +9,8 @@ file or a CI log only the finished line is written, so logs stay readable::
 import sys
 import time
 
+from .callbacks.base import Callback
+
 
 def format_logs(logs):
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
@@ -51,3 +53,50 @@ class ProgressBar:
     def finish(self, logs=None):
         self.stream.write(("\r" if self.live else "") + self._line(self.total, logs) + ("\033[K" if self.live else "") + "\n")
         self.stream.flush()
+
+
+class ProgressLogger(Callback):
+    """What ``fit`` prints: a first line, then per epoch ``Epoch e/E`` and a bar (``verbose=1``) or one line (2).
+
+    ``fit`` adds it last, so the epoch line shows whatever the other
+    callbacks added to the logs.
+    """
+
+    def __init__(self, verbose, x, x_val, batch_size):
+        super().__init__()
+        self.verbose, self.batch_size = verbose, batch_size
+        self.samples, self.validation = len(x), 0 if x_val is None else len(x_val)
+        self.bar, self.correct, self.seen = None, 0, 0
+
+    def on_train_begin(self, logs=None):
+        if self.verbose:
+            from .threads import threads_in_use
+
+            validating = f", validating on {self.validation}" if self.validation else ""
+            print(f"Training on {self.samples} samples in batches of {self.batch_size}{validating}; "
+                  f"{threads_in_use()}", flush=True)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", flush=True)
+        self.bar = ProgressBar(self.params["steps"]) if self.verbose == 1 else None
+        self.correct, self.seen = 0, 0
+
+    def batch_done(self, step, mean_loss, probabilities, y):
+        """Redraw the bar after a batch (the running loss and accuracy of the epoch)."""
+        if self.bar is not None:
+            self.correct += int((probabilities.argmax(1) == y.argmax(1)).sum())
+            self.seen += len(y)
+            self.bar.update(step + 1, {"loss": mean_loss, "categorical_accuracy": self.correct / self.seen})
+
+    def interrupted(self):
+        """End a bar that will not be finished."""
+        if self.bar is not None:
+            print(flush=True)
+            self.bar = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.bar is not None:
+            self.bar.finish(logs)
+        elif self.verbose == 2:
+            print(format_logs(logs), flush=True)

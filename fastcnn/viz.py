@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .inputs import as_model_input
 from .metrics import confusion_matrix, roc_auc_binary
 
 
@@ -38,7 +39,7 @@ def feature_maps(model, x):
     the batch axis.  A Conv2D's output is after its activation (ReLU), as the
     next layer sees it; the last Dense's output is the class probabilities.
     """
-    out = model._as_input(_as_batch(model, x))
+    out = as_model_input(_as_batch(model, x), model.layers[0], model.dtype)
     maps = []
     for layer in model.layers:
         out = layer.forward(out, training=False)

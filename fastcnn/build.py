@@ -1,0 +1,119 @@
+"""Checking a list of layers and building it for an input shape.
+
+Before anything is allocated, a model refuses sizes too big to be meant (a
+typo, or a hostile model file): 100 million parameters is 400 MB of
+float32.  Then each layer gets its input shape, checks it, and creates its
+parameters (drawn in layer order from one seeded generator).
+"""
+import math
+
+import numpy as np
+
+from .errors import InvalidArgumentError, ShapeError
+
+#: sizes beyond which a model is refused before anything is allocated
+MAX_PARAMETERS = 100_000_000
+MAX_ACTIVATION = 1_000_000_000  # values in one sample's activation
+
+
+def assign_names(layers):
+    """Give every unnamed layer Keras's automatic name (``conv2d``, ``conv2d_1``, ...).
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Changed in place; names the user gave are kept.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If two layers end up with the same name.
+    """
+    taken = {layer.name for layer in layers if layer.name}
+    counts = {}
+    for layer in layers:
+        if layer.name:
+            continue
+        base = layer.default_name
+        while True:
+            index = counts.get(base, 0)
+            counts[base] = index + 1
+            candidate = base if index == 0 else f"{base}_{index}"
+            if candidate not in taken:
+                break
+        layer.name = candidate
+        taken.add(candidate)
+    names = [layer.name for layer in layers]
+    if len(set(names)) != len(names):
+        raise InvalidArgumentError(f"layer names must be unique, got {names}")
+
+
+def input_shape_of(value):
+    """``value`` as a tuple of positive ints (one sample's shape), or ShapeError.
+
+    Parameters
+    ----------
+    value : sequence of int
+
+    Returns
+    -------
+    tuple of int
+    """
+    try:
+        shape = tuple(value)
+    except TypeError:
+        raise ShapeError(f"input_shape must be a tuple like (H, W, C), got {value!r}") from None
+    if not shape or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in shape):
+        raise ShapeError(f"input_shape must be positive integers like (128, 128, 3), got {value!r}")
+    return tuple(int(s) for s in shape)
+
+
+def check_sizes(layers, input_shape):
+    """Refuse, before allocating anything, a model too big to be meant.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    input_shape : tuple of int
+    """
+
+    def check_activation(shape):
+        if math.prod(shape) > MAX_ACTIVATION:
+            raise ShapeError(
+                f"an activation of shape {shape} per sample is over fastcnn's limit of {MAX_ACTIVATION:,} values"
+            )
+
+    current, total = input_shape, 0
+    check_activation(current)
+    for layer in layers:
+        total += sum(math.prod(s) for s in layer.param_shapes(current).values())
+        current = layer.output_shape(current)
+        check_activation(current)
+    if total > MAX_PARAMETERS:
+        raise ShapeError(
+            f"the model would have {total:,} parameters ({4 * total / 2**30:,.1f} GiB); "
+            f"fastcnn's limit is {MAX_PARAMETERS:,}"
+        )
+
+
+def build_layers(layers, input_shape, seed):
+    """Build every layer in turn for ``input_shape``; returns the model's output shape.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    input_shape : tuple of int
+    seed : int
+        Seeds the one generator the layers draw their initial weights from.
+
+    Returns
+    -------
+    tuple of int
+    """
+    check_sizes(layers, input_shape)
+    rng = np.random.default_rng(seed)
+    current = input_shape
+    for layer in layers:
+        layer.build(current, rng)
+        current = layer.output_shape(current)
+    return current

@@ -1,0 +1,148 @@
+"""The training loop (``Sequential.fit``) and evaluation (``Sequential.evaluate``).
+
+``fit`` checks its arguments once, then, for every epoch: draws a shuffled
+order, cuts it into batches, and for each batch asks the model's plan for one
+optimizer step (:meth:`fastcnn.plan.Plan.train_step`), keeping each batch's
+probabilities for the epoch's metrics.  After the epoch it evaluates the
+validation data.  Callbacks (:mod:`fastcnn.callbacks`) are called at every
+step of the way, in Keras's order; the history and the progress printer are
+callbacks too, the last two.
+"""
+import math
+
+import numpy as np
+
+from .callbacks import CallbackList, History
+from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
+from .inputs import check_count
+from .progress import ProgressLogger, format_logs
+
+
+def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
+        seed=None, verbose=1, callbacks=None, initial_epoch=0):
+    """Train ``model`` for ``epochs`` passes over (x, y); see :meth:`fastcnn.Sequential.fit`.
+
+    Returns
+    -------
+    History
+    """
+    model.require_compiled()
+    x, y = model.check_data(x, y)
+    epochs = check_count(epochs, "epochs", allow_zero=True)
+    batch_size = check_count(batch_size, "batch_size")
+    if verbose not in (0, 1, 2):
+        raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    x, y, x_val, y_val = _split(model, x, y, validation_data, validation_split)
+    rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
+    steps = math.ceil(len(x) / batch_size)
+    history = History()
+    params = {"epochs": initial_epoch + epochs, "steps": steps, "verbose": verbose}
+    progress = ProgressLogger(verbose if epochs else 0, x, x_val, batch_size)
+    callbacks = CallbackList(list(callbacks or []) + [history, progress], model, params)
+    model.stop_training = False
+    callbacks.on_train_begin()
+    logs = {}
+    for epoch in range(initial_epoch, initial_epoch + epochs):
+        callbacks.on_epoch_begin(epoch)
+        logs = _epoch(model, x, y, rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
+                      batch_size, epoch, callbacks, progress)
+        if logs is None:  # stopped inside the epoch: a partial epoch is not recorded
+            break
+        if x_val is not None and len(x_val):
+            val_logs = evaluate(model, x_val, y_val, batch_size=max(batch_size, 32))
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
+        callbacks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    callbacks.on_train_end(logs or None)
+    return history
+
+
+def _split(model, x, y, validation_data, validation_split):
+    """(x, y, x_val, y_val): ``validation_data``, or the *last* fraction of (x, y), as Keras holds it out."""
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise InvalidArgumentError("validation_data must be a pair (x_val, y_val)")
+        x_val, y_val = model.check_data(*validation_data, name="x_val")
+    else:
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
+                or not 0.0 <= validation_split < 1.0:
+            raise InvalidArgumentError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        n_val = int(len(x) * validation_split)
+        x_val, y_val = (x[len(x) - n_val:], y[len(y) - n_val:]) if n_val else (None, None)
+        x, y = x[:len(x) - n_val], y[:len(y) - n_val]
+    if len(x) == 0:
+        raise ShapeError("no training samples left (empty x or validation_split too large)")
+    return x, y, x_val, y_val
+
+
+def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
+    """One pass over (x, y) in ``order``; its logs, or None when training stopped inside it.
+
+    The metrics are those of the probabilities each batch produced *before*
+    its update, as Keras reports them.
+    """
+    plan = model.plan()
+    probabilities = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
+    targets = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
+    loss_sum, seen = 0.0, 0
+    for step in range(math.ceil(len(x) / batch_size)):
+        index = order[step * batch_size:(step + 1) * batch_size]
+        if shuffle:
+            index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
+        y_batch = np.asarray(y[index])
+        callbacks.on_train_batch_begin(step)
+        loss, probs, not_finite = plan.train_step(x, index, y_batch, model.optimizer)
+        if not math.isfinite(loss) or not_finite:
+            callbacks.on_train_batch_end(step, {"loss": loss})
+            if not_finite == 0 and model.stop_training:  # TerminateOnNaN: stop, nothing was updated
+                return None
+            progress.interrupted()
+            raise TrainingDivergedError(f"epoch {epoch + 1}, batch {step + 1}: {divergence(model, loss)}")
+        probabilities[seen:seen + len(index)] = probs
+        targets[seen:seen + len(index)] = y_batch
+        loss_sum += loss * len(index)
+        seen += len(index)
+        callbacks.on_train_batch_end(step, {"loss": loss})
+        progress.batch_done(step, loss_sum / seen, probs, y_batch)
+        if model.stop_training:
+            break
+    if seen < len(x):
+        progress.interrupted()
+        return None
+    logs = {"loss": loss_sum / seen}
+    logs.update({name: fn(targets[:seen], probabilities[:seen]) for name, fn in model.metrics})
+    return logs
+
+
+def divergence(model, loss):
+    """What went wrong in a step whose loss or weights stopped being finite, in words."""
+    if not math.isfinite(loss):
+        return f"loss became {loss} (check the learning rate and the input scaling)"
+    name = next(name for name, value, _ in model.parameters() if not np.isfinite(value).all())
+    return f"weight {name} became NaN or infinite (lower the learning rate)"
+
+
+def evaluate(model, x, y, batch_size=32, verbose=0):
+    """``{"loss": ..., <metric>: ...}`` of ``model`` over the whole of (x, y); see :meth:`fastcnn.Sequential.evaluate`.
+
+    Returns
+    -------
+    dict
+    """
+    model.require_compiled()
+    x, y = model.check_data(x, y)
+    batch_size = check_count(batch_size, "batch_size")
+    plan = model.plan()
+    loss_sum = 0.0
+    probabilities = np.empty(y.shape, dtype=model.dtype)
+    for start in range(0, len(x), batch_size):
+        stop = min(start + batch_size, len(x))
+        head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
+        loss, probabilities[start:stop], _ = plan.loss_head(head, y[start:stop])
+        loss_sum += loss * (stop - start)
+    logs = {"loss": loss_sum / max(len(x), 1)}
+    logs.update({name: fn(y, probabilities) for name, fn in model.metrics})
+    if verbose:
+        print(format_logs(logs))
+    return logs
