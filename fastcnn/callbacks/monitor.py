@@ -50,9 +50,10 @@ class MonitorCallback(Callback):
 
     def is_improvement(self, value, reference):
         """True when ``value`` beats ``reference`` (None: anything does) by more than ``min_delta``."""
+        direction = self.direction()  # raises, as Keras does, when "auto" cannot tell
         if reference is None:
             return True
-        if self.direction() == "min":
+        if direction == "min":
             return value + self.min_delta < reference
         return value - self.min_delta > reference
 
