@@ -1,5 +1,6 @@
-"""What every command shares: user errors, data options, loading models."""
+"""What every command shares: user errors, data options, loading models, file names."""
 import functools
+from pathlib import Path
 
 import click
 
@@ -97,22 +98,36 @@ def evaluation_data(model, data_path, file_column, label_column, no_cache, on_ba
     """
     from fastcnn.data import load_dataset, stratified_split
 
-    size = tuple(model.input_shape[:2])
-    crop = model.preprocessing.get("crop")
+    size, crop = tuple(model.input_shape[:2]), crop_of(model)
     if data_path is not None:
         dataset = load_dataset(data_path, image_size=size, crop=crop, file_column=file_column,
                                label_column=label_column, class_names=model.class_names, use_cache=not no_cache,
                                on_bad_image=on_bad_image)
         return dataset, f"all {len(dataset)} images of {dataset.source}"
-    recorded = model.training_info.get("data")
-    split = model.training_info.get("split")
-    if not recorded or not split:
+    record = model.training_info
+    if record is None or record.data is None or record.split is None:
         raise UserError("the model does not record its training data; pass --data")
-    dataset = load_dataset(recorded.get("path"), image_size=size, crop=crop,
-                           file_column=recorded.get("file_column", "file"),
-                           label_column=recorded.get("label_column", "label"),
-                           class_names=model.class_names, use_cache=not no_cache, on_bad_image=on_bad_image)
-    _, val_index = stratified_split(dataset.labels, split["val_split"], split["seed"])
+    dataset = load_dataset(record.data.path, image_size=size, crop=crop, file_column=record.data.file_column,
+                           label_column=record.data.label_column, class_names=model.class_names,
+                           use_cache=not no_cache, on_bad_image=on_bad_image)
+    _, val_index = stratified_split(dataset.labels, record.split.val_split, record.split.seed)
     if len(val_index) == 0:
         raise UserError("the model was trained without a validation split; pass --data")
     return dataset.subset(val_index), f"the validation split ({len(val_index)} images) of {dataset.source}"
+
+
+def crop_of(model):
+    """The ``--crop`` a saved model was trained with (None: whole images)."""
+    return model.preprocessing.crop if model.preprocessing is not None else None
+
+
+def history_path(model_path):
+    """``galaxy_model.npz`` -> ``galaxy_model.history.json`` (beside the model)."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".history.json")
+
+
+def picture_path(model_path, what):
+    """``galaxy_model.npz`` -> ``galaxy_model.<what>.png`` (beside the model)."""
+    model_path = Path(model_path)
+    return model_path.with_name(f"{model_path.stem}.{what}.png")

@@ -42,12 +42,14 @@ def summary(model_path, input_size, classes):
     model.summary()
     if model.class_names:
         click.echo(f"Classes: {', '.join(model.class_names)}")
-    if model.preprocessing:
-        click.echo("Preprocessing: " + ", ".join(f"{k} {v}" for k, v in model.preprocessing.items()))
-    info = model.training_info
-    if info.get("epochs_done"):
-        history = info.get("history", {})
-        line = f"Trained: {info['epochs_done']} epochs on {info.get('data', {}).get('source', '?')}"
+    if model.preprocessing is not None:
+        click.echo(f"Preprocessing: {model.preprocessing.describe()}")
+    record = model.training_info
+    if record is not None and record.epochs_done:
+        history, source = record.history, record.data.source if record.data else "?"
+        line = f"Trained: {record.epochs_done} epochs on {source}"
+        if record.stopped_early:
+            line += " (stopped early)"
         if history.get("val_categorical_accuracy"):
             line += (f"; final val_categorical_accuracy {history['val_categorical_accuracy'][-1]:.4f}, "
                      f"val_auc {history['val_auc'][-1]:.4f}")

@@ -6,8 +6,8 @@ import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import (data_options, evaluation_data, load_trained_model, require_images_or_data, threads_option,
-                     use_threads, user_errors)
+from .common import (crop_of, data_options, evaluation_data, load_trained_model, require_images_or_data,
+                     threads_option, use_threads, user_errors)
 
 
 @click.command()
@@ -26,7 +26,7 @@ def predict(model_path, images, data_path, file_column, label_column, no_cache, 
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])
-    crop = model.preprocessing.get("crop")
+    crop = crop_of(model)
     if images:
         names = list(images)
         pixels = np.stack([decode_image(path, size, crop) for path in images])

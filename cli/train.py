@@ -1,4 +1,11 @@
-"""``fastcnn train``: train the galaxy classifier and save it."""
+"""``fastcnn train``: train the galaxy classifier and save it.
+
+The command gathers a :class:`~fastcnn.records.TrainingRecord` (from its
+options, or from the checkpoint it resumes), loads and splits the data, and
+hands ``Sequential.fit`` a list of callbacks: Keras's own for
+``--lr-schedule``, ``--early-stopping`` and ``--csv-log``, and the CLI's for
+the record, the checkpoints and a clean stop on Ctrl-C (``cli/callbacks.py``).
+"""
 import json
 import signal
 import time
@@ -9,82 +16,15 @@ import click
 import fastcnn
 from fastcnn import viz
 from fastcnn._files import atomic_write
+from fastcnn.callbacks import CSVLogger, LearningRateScheduler, parse_schedule
 from fastcnn.data import load_dataset, stratified_split
+from fastcnn.records import DataSource, Preprocessing, Settings, Split, TrainingRecord
 from fastcnn.warmup import compile_for
 
-from .common import UserError, data_options, echo_dataset, threads_option, use_threads, user_errors
-
-
-def history_path(model_path):
-    """``galaxy_model.npz`` -> ``galaxy_model.history.json`` (beside the model)."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + ".history.json")
-
-
-def picture_path(model_path, what):
-    """``galaxy_model.npz`` -> ``galaxy_model.<what>.png`` (beside the model)."""
-    model_path = Path(model_path)
-    return model_path.with_name(f"{model_path.stem}.{what}.png")
-
-
-def write_json_atomically(path, document):
-    with atomic_write(path, "w") as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-
-
-CHECKPOINT_NAME = "checkpoint.npz"
-
-
-class Checkpointer(fastcnn.Callback):
-    """After every complete epoch, write the whole training state (weights,
-    optimizer state, shuffling RNG, epoch, history, settings) to
-    DIR/checkpoint.npz, atomically: the previous checkpoint stays intact until
-    the new one is complete on disk."""
-
-    def __init__(self, directory, training, history):
-        self.directory = Path(directory)
-        self.training = training  # data, split and settings: what --resume needs
-        self.history = {key: list(values) for key, values in history.items()}
-        self.epochs_saved = training.get("epochs_done", 0)
-
-    @property
-    def path(self):
-        return self.directory / CHECKPOINT_NAME
-
-    def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
-        self.training.update(epochs_done=epoch + 1, history=self.history)
-        fastcnn.save_model(self.model, self.path, training=self.training)
-        self.epochs_saved = epoch + 1
-
-
-class StopOnSignal:
-    """Ctrl-C (SIGINT) or SIGTERM: finish the current batch, then stop.  A
-    second signal acts at once, as usual."""
-
-    def __init__(self, model):
-        self.model = model
-        self.received = None
-        self._previous = {}
-
-    def _handle(self, signum, frame):
-        self.received = signum
-        self.model.stop_training = True
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)
-        click.echo("\nStopping after this batch (press Ctrl-C again to abort at once)...", err=True)
-
-    def __enter__(self):
-        for number in (signal.SIGINT, signal.SIGTERM):
-            self._previous[number] = signal.signal(number, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)
-        return False
+from .callbacks import (CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal,
+                        trim_csv_log)
+from .common import (UserError, crop_of, data_options, echo_dataset, history_path, picture_path, threads_option,
+                     use_threads, user_errors)
 
 
 @click.command()
@@ -93,6 +33,13 @@ class StopOnSignal:
 @click.option("--batch-size", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=0.001, show_default=True,
               help="Adam's learning rate.")
+@click.option("--lr-schedule", default=None, metavar="SCHEDULE",
+              help="Change the learning rate per epoch: 'cosine' (down to 0 at the last epoch) or "
+                   "'step:EVERY:FACTOR' (e.g. step:5:0.5 halves it every 5 epochs).")
+@click.option("--early-stopping", type=click.IntRange(min=0), default=None, metavar="PATIENCE",
+              help="Stop when val_loss has not improved for PATIENCE epochs, and keep the best epoch's weights.")
+@click.option("--csv-log", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write one CSV row of metrics per epoch to FILE (Keras's CSVLogger).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="Fraction held out for validation (stratified by class).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -115,7 +62,8 @@ class StopOnSignal:
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          val_split, seed, crop, image_size, out, checkpoint_dir, no_checkpoints, resume, quiet, plots, threads):
+          lr_schedule, early_stopping, csv_log, val_split, seed, crop, image_size, out, checkpoint_dir,
+          no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default).
 
     A checkpoint is written after every epoch; Ctrl-C stops cleanly after the
@@ -124,118 +72,156 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     """
     started = time.perf_counter()
     use_threads(threads)
-    history = {}
     if resume is not None:
-        checkpoint = resume / CHECKPOINT_NAME
-        if not checkpoint.is_file():
-            raise UserError(f"no checkpoint to resume in {resume} (expected {checkpoint})")
-        model = fastcnn.load_model(checkpoint)
-        info = model.training_info
-        try:
-            settings, data, split = info["settings"], info["data"], info["split"]
-            epochs, batch_size, seed = settings["epochs"], settings["batch_size"], settings["seed"]
-            learning_rate, out = settings["learning_rate"], Path(settings["out"])
-            data_path, file_column, label_column = data["path"], data["file_column"], data["label_column"]
-            val_split, done = split["val_split"], int(info["epochs_done"])
-            history = info.get("history") or {}
-        except (KeyError, TypeError):
-            raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train") from None
-        crop, size = model.preprocessing.get("crop"), tuple(model.input_shape[:2])
-        checkpoint_dir = resume
-        click.echo(f"Resuming from {checkpoint}: {done} of {epochs} epochs done")
+        model, record = resumed_run(resume)
+        checkpoint_dir, crop, size = resume, crop_of(model), tuple(model.input_shape[:2])
     else:
-        done, size = 0, (image_size, image_size)
+        model, size = None, (image_size, image_size)
+        record = TrainingRecord(
+            data=DataSource(None if data_path is None else str(Path(data_path).resolve()), "", file_column,
+                            label_column),
+            split=Split(val_split, seed),
+            settings=Settings(epochs, batch_size, learning_rate, seed, str(out.resolve()), early_stopping,
+                              None if csv_log is None else str(csv_log.resolve()), lr_schedule))
         checkpoint_dir = None if no_checkpoints else (checkpoint_dir or out.with_name(out.stem + ".checkpoints"))
+    settings, out = record.settings, Path(record.settings.out)
     if out.suffix != ".npz":
         raise UserError(f"--out must end in .npz, got {out}")
     if not out.parent.exists():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
+    if settings.early_stopping is not None and record.split.val_split == 0:
+        raise UserError("--early-stopping watches val_loss: it needs a validation split (--val-split > 0)")
+    schedule = parse_schedule(settings.lr_schedule, settings.learning_rate, settings.epochs) \
+        if settings.lr_schedule else None
 
-    dataset = load_dataset(data_path, image_size=size, crop=crop, file_column=file_column,
-                           label_column=label_column, use_cache=not no_cache, on_bad_image=on_bad_image,
-                           class_names=model.class_names if resume is not None else None)
+    dataset = load_dataset(record.data.path, image_size=size, crop=crop, file_column=record.data.file_column,
+                           label_column=record.data.label_column, use_cache=not no_cache,
+                           on_bad_image=on_bad_image, class_names=model.class_names if model else None)
     echo_dataset(dataset)
     if len(dataset.class_names) < 2:
         raise UserError(f"need at least two classes to train, found {list(dataset.class_names)}")
-    train_index, val_index = stratified_split(dataset.labels, val_split, seed)
+    train_index, val_index = stratified_split(dataset.labels, record.split.val_split, record.split.seed)
     if len(train_index) == 0:
         raise UserError("no training images left after the validation split")
     train_set, val_set = dataset.subset(train_index), dataset.subset(val_index)
+    record.data.source, record.split.train, record.split.validation = dataset.source, len(train_set), len(val_set)
     click.echo(f"Split: {len(train_set)} training / {len(val_set)} validation images "
-               f"(stratified, seed {seed})")
+               f"(stratified, seed {record.split.seed})")
 
-    if resume is None:
+    if model is None:
         model = fastcnn.galaxy_classifier(input_shape=size + (3,), num_classes=len(dataset.class_names), seed=seed)
-        model.class_names = dataset.class_names
-        model.preprocessing = {"image_size": list(size), "crop": crop, "pixels": "uint8 / 255"}
+        model.class_names, model.preprocessing = dataset.class_names, Preprocessing(size, crop)
         model.compile(fastcnn.Adam(learning_rate), "categorical_crossentropy", ["categorical_accuracy", "auc"])
-    click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({learning_rate:g}), "
-               f"batch size {batch_size}, {epochs} epochs")
-    training = {
-        "data": {"path": None if data_path is None else str(Path(data_path).resolve()),
-                 "source": dataset.source, "file_column": file_column, "label_column": label_column},
-        "split": {"val_split": val_split, "seed": seed, "train": len(train_set), "validation": len(val_set)},
-        "settings": {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
-                     "out": str(out.resolve())},
-        "epochs_done": done,
-    }
-    callbacks = []
-    if checkpoint_dir is not None:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        callbacks.append(Checkpointer(checkpoint_dir, training, history))
+    click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"
+               f"{', ' + settings.lr_schedule + ' schedule' if schedule else ''}), batch size {settings.batch_size}, "
+               f"{settings.epochs} epochs")
+    callbacks, stopper = training_callbacks(model, record, schedule, checkpoint_dir, resume is not None)
+    checkpointer = next((c for c in callbacks if isinstance(c, Checkpointer)), None)
 
     compile_seconds = compile_for(model, train_set.images, train_set.one_hot())
     if compile_seconds > 1.0:
         click.echo(f"Compiled the Numba kernels in {compile_seconds:.1f} s (cached for later runs)")
     validation = (val_set.images, val_set.one_hot()) if len(val_set) else None
-    fit_started = time.perf_counter()
-    with StopOnSignal(model) as stopper:
-        try:
-            new_history = model.fit(train_set.images, train_set.one_hot(), epochs=epochs - done,
-                                    initial_epoch=done, batch_size=batch_size, validation_data=validation,
-                                    verbose=2 if quiet else 1, callbacks=callbacks)
-        except fastcnn.TrainingDivergedError as error:
-            raise UserError(f"training diverged at {error}; {last_checkpoint(callbacks)}") from None
+    done, fit_started = record.epochs_done, time.perf_counter()
+    try:
+        model.fit(train_set.images, train_set.one_hot(), epochs=settings.epochs - done, initial_epoch=done,
+                  batch_size=settings.batch_size, validation_data=validation, verbose=2 if quiet else 1,
+                  callbacks=callbacks)
+    except fastcnn.TrainingDivergedError as error:
+        raise UserError(f"training diverged at {error}; {where_saved(checkpointer)}") from None
+    finally:
+        stopper.restore()
     if stopper.received is not None:
         name = "Ctrl-C" if stopper.received == signal.SIGINT else "SIGTERM"
-        epochs_saved = callbacks[0].epochs_saved if callbacks else 0
-        click.echo(f"Stopped by {name} during epoch {done + len(new_history.get('loss', [])) + 1} of {epochs}; "
-                   f"{last_checkpoint(callbacks)}.", err=True)
-        if callbacks and epochs_saved:
+        click.echo(f"Stopped by {name} during epoch {record.epochs_done + 1} of {settings.epochs}; "
+                   f"{where_saved(checkpointer)}.", err=True)
+        if checkpointer is not None and checkpointer.epochs_saved:
             click.echo(f"Resume with: fastcnn train --resume {checkpoint_dir}", err=True)
         raise SystemExit(128 + int(stopper.received))
-    for key, values in new_history.items():
-        history.setdefault(key, []).extend(values)
     fit_seconds = time.perf_counter() - fit_started
-    images_seen = (epochs - done) * len(train_set)
-    click.echo(f"Trained {epochs - done} epochs in {fit_seconds:.1f} s "
-               f"({images_seen / max(fit_seconds, 1e-9):,.0f} images/s, validation included)")
-    if validation is not None and history.get("val_loss"):
-        baseline = max(val_set.class_counts().values()) / len(val_set)
-        click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][-1]:.4f} - "
-                   f"auc {history['val_auc'][-1]:.4f} - loss {history['val_loss'][-1]:.4f} "
-                   f"(majority-class baseline {baseline:.4f})")
+    click.echo(f"Trained {record.epochs_done - done} epochs in {fit_seconds:.1f} s "
+               f"({(record.epochs_done - done) * len(train_set) / max(fit_seconds, 1e-9):,.0f} images/s, "
+               f"validation included)")
+    early = next((c for c in callbacks if isinstance(c, ResumableEarlyStopping)), None)
+    report_validation(record, val_set, early)
+    record.seconds = round(time.perf_counter() - started, 2)
+    save_results(model, record, out, val_set if validation is not None else None, plots)
 
-    training.update(epochs_done=len(history.get("loss", [])), history=history,
-                    seconds=round(time.perf_counter() - started, 2))
-    fastcnn.save_model(model, out, training=training)
-    write_json_atomically(history_path(out), history)
+
+def resumed_run(directory):
+    """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume."""
+    checkpoint = directory / CHECKPOINT_NAME
+    if not checkpoint.is_file():
+        raise UserError(f"no checkpoint to resume in {directory} (expected {checkpoint})")
+    model = fastcnn.load_model(checkpoint)
+    record = model.training_info
+    if record is None or None in (record.data, record.split, record.settings) or not record.settings.out \
+            or not model.compiled:
+        raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train")
+    done, epochs = record.epochs_done, record.settings.epochs
+    if record.stopped_early or done >= epochs:
+        why = f"early stopping ended it after epoch {done}" if record.stopped_early else f"all {epochs} epochs are done"
+        raise UserError(f"{checkpoint}: nothing to resume, {why}; the model is in {record.settings.out}")
+    click.echo(f"Resuming from {checkpoint}: {done} of {epochs} epochs done")
+    return model, record
+
+
+def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
+    """The callbacks for ``fit``, in the order they run, and the StopOnSignal among them."""
+    settings, callbacks = record.settings, []
+    if schedule is not None:
+        callbacks.append(LearningRateScheduler(schedule))
+    early = None
+    if settings.early_stopping is not None:
+        early = ResumableEarlyStopping(settings.early_stopping)
+        if resuming:
+            early.resume(record.history, checkpoint_dir, model)
+        callbacks.append(early)
+    if settings.csv_log is not None:
+        if resuming:
+            trim_csv_log(settings.csv_log, record.epochs_done)
+        callbacks.append(CSVLogger(settings.csv_log, append=resuming))
+    callbacks.append(Recorder(record, early))
+    if checkpoint_dir is not None:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        callbacks.append(Checkpointer(checkpoint_dir, record, early))
+    stopper = StopOnSignal()
+    return callbacks + [stopper], stopper
+
+
+def where_saved(checkpointer):
+    """Where the last complete epoch is saved, in words."""
+    return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
+
+
+def report_validation(record, val_set, early):
+    """One line: the validation scores of the weights being saved, against the majority-class baseline."""
+    history = record.history
+    if not history.get("val_loss"):
+        return
+    epoch = early.best_epoch if early is not None and early.best_weights is not None else -1
+    if early is not None:
+        stopped = f"stopped early after epoch {record.epochs_done}; " if record.stopped_early else ""
+        click.echo(f"Early stopping: {stopped}keeping the weights of epoch {epoch + 1} (lowest val_loss)")
+    baseline = max(val_set.class_counts().values()) / len(val_set)
+    click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][epoch]:.4f} - "
+               f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
+               f"(majority-class baseline {baseline:.4f})")
+
+
+def save_results(model, record, out, val_set, plots):
+    """The model file, its history beside it and (with ``plots``) the pictures."""
+    fastcnn.save_model(model, out, training=record)
+    with atomic_write(history_path(out), "w") as handle:
+        json.dump(record.history, handle, indent=2)
+        handle.write("\n")
     click.echo(f"Saved the model to {out} and its history to {history_path(out)}")
-    if plots and history:
-        written = [viz.plot_training_curves(history, picture_path(out, "training_curves"))]
-        if validation is not None:
+    if plots and record.history:
+        written = [viz.plot_training_curves(record.history, picture_path(out, "training_curves"))]
+        if val_set is not None:
             probabilities = model.predict(val_set.images, batch_size=64)
             written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
                                                      picture_path(out, "confusion_matrix")))
             written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
                                         picture_path(out, "roc")))
         click.echo("Pictures: " + ", ".join(str(p) for p in written))
-
-
-def last_checkpoint(callbacks):
-    """Where the last complete epoch is saved, in words."""
-    if not callbacks:
-        return "no checkpoints were being written"
-    if not callbacks[0].epochs_saved:
-        return "no epoch was complete, so there is no checkpoint yet"
-    return f"the checkpoint after epoch {callbacks[0].epochs_saved} is intact in {callbacks[0].directory}"

@@ -8,7 +8,8 @@ from fastcnn import viz
 from fastcnn.data import decode_image
 from fastcnn.layers import Conv2D
 
-from .common import data_options, evaluation_data, load_trained_model, require_images_or_data, user_errors
+from .common import (crop_of, data_options, evaluation_data, load_trained_model, require_images_or_data,
+                     user_errors)
 
 
 def round_robin_by_class(labels, limit):
@@ -41,7 +42,7 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
     size = tuple(model.input_shape[:2])
     if images:
         names = [Path(p).stem for p in images]
-        pixels = [decode_image(p, size, model.preprocessing.get("crop")) for p in images]
+        pixels = [decode_image(p, size, crop_of(model)) for p in images]
         truth = [None] * len(images)
     else:
         dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)

@@ -5,16 +5,17 @@
     model.compile(fastcnn.Adam(1e-3), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     history = model.fit(x, y, epochs=12, batch_size=5, validation_split=0.2)
 """
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .architectures import GALAXY_CLASSES, galaxy_classifier
 from .backend import use_backend
 from .callbacks import Callback, History
 from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
+from .io import load_model, save_model
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
 from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
+from .records import Preprocessing, TrainingRecord
 from .threads import get_num_threads, set_num_threads
 
 __all__ = [
@@ -23,8 +24,5 @@ __all__ = [
     "Adam", "SGD", "CategoricalCrossentropy",
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
+    "save_model", "load_model", "Preprocessing", "TrainingRecord",
 ]
-
-from .io import load_model, save_model  # noqa: E402  (needs Sequential)
-
-__all__ += ["save_model", "load_model"]

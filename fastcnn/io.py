@@ -25,21 +25,44 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from ._files import atomic_write, read_npy_header
 from .errors import FastcnnError, ModelFileError
 from .model import Sequential
 from .optimizers import optimizer_from_config
+from .records import Preprocessing, TrainingRecord
 
 FORMAT = "fastcnn-model"
 FORMAT_VERSION = 1
 
 
 def save_model(model, path, training=None, include_optimizer=True):
-    """Write ``model`` (weights, optimizer state, class names, preprocessing,
-    and an optional ``training`` dict such as the history) to ``path``;
-    ``include_optimizer=False`` leaves the optimizer's state out."""
+    """Write ``model`` and everything ``predict`` and ``train --resume`` need to ``path``, atomically.
+
+    Parameters
+    ----------
+    model : Sequential
+        Its weights, class names, ``preprocessing`` (a :class:`~fastcnn.records.Preprocessing`
+        or None) and, when compiled, its optimizer and the optimizer's state.
+    path : str or pathlib.Path
+        The ``.npz`` file to write; its folder is created if missing.
+    training : TrainingRecord or dict, optional
+        How the model was trained; default ``model.training_info``.
+    include_optimizer : bool, default True
+        False leaves the optimizer and its state out (a smaller file for inference).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
+    training = model.training_info if training is None else training
+    if isinstance(training, dict):
+        training = TrainingRecord.from_dict(training)
+    preprocessing = model.preprocessing
+    if isinstance(preprocessing, dict):
+        preprocessing = Preprocessing.from_dict(preprocessing)
     weights = model.get_weights()
     config = {
         "format": FORMAT,
@@ -49,9 +72,9 @@ def save_model(model, path, training=None, include_optimizer=True):
         "weights": [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
                     for n, w in zip(model.weight_names(), weights)],
         "class_names": list(model.class_names) if model.class_names else None,
-        "preprocessing": model.preprocessing,
+        "preprocessing": preprocessing.to_dict() if preprocessing is not None else None,
         "shuffle_rng": model.shuffle_rng.bit_generator.state,
-        "training": training or {},
+        "training": training.to_dict() if training is not None else {},
     }
     arrays = {f"weight_{i}": w for i, w in enumerate(weights)}
     if model.compiled and include_optimizer:
@@ -215,8 +238,8 @@ def _load_model(path, compile):
             weights.append(array)
         model.set_weights(weights)
         model.class_names = tuple(config["class_names"]) if config.get("class_names") else None
-        model.preprocessing = dict(config.get("preprocessing") or {})
-        model.training_info = dict(config.get("training") or {})
+        model.preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
+        model.training_info = TrainingRecord.from_dict(config.get("training"))
         if config.get("shuffle_rng"):
             try:
                 model.shuffle_rng.bit_generator.state = config["shuffle_rng"]

@@ -63,9 +63,9 @@ class Sequential:
         self.layers, self.name, self.seed = list(layers), name, int(seed)
         self.optimizer, self.loss, self.metrics = None, None, []
         self.stop_training = False
-        # what a saved model needs besides weights (fastcnn.io): the class names in
-        # one-hot order, how raw images become inputs, notes on its training
-        self.class_names, self.preprocessing, self.training_info = None, {}, {}
+        # what a saved model records besides weights (fastcnn.io): the class names in
+        # one-hot order, a records.Preprocessing and a records.TrainingRecord (or None)
+        self.class_names, self.preprocessing, self.training_info = None, None, None
         assign_names(self.layers)
         self.input_shape = input_shape_of(input_shape)
         self.output_shape = build_layers(self.layers, self.input_shape, self.seed)

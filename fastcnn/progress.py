@@ -13,7 +13,20 @@ from .callbacks.base import Callback
 
 
 def format_logs(logs):
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+    """``"loss: 0.9123 - auc: 0.8834 - learning_rate: 1.2500e-04"``, as Keras prints an epoch's logs.
+
+    Parameters
+    ----------
+    logs : dict
+        Metric name -> float.
+
+    Returns
+    -------
+    str
+        Four decimals, or four significant digits in ``e`` notation below 1e-3 (as Keras).
+    """
+    return " - ".join(f"{key}: {value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{key}: {value:.4e}"
+                      for key, value in logs.items())
 
 
 class ProgressBar:

@@ -84,7 +84,7 @@ def test_train_on_a_labels_csv(trained, tmp_path):
     assert len(history["val_auc"]) == 3
     model = fastcnn.load_model(out)
     assert model.class_names == ("bright", "dark", "red")
-    assert model.training_info["epochs_done"] == 3
+    assert model.training_info.epochs_done == 3 and model.training_info.settings.epochs == 3
     for picture in ("training_curves", "confusion_matrix", "roc"):
         path = tmp_path / f"model.{picture}.png"
         assert path.is_file() and Image.open(path).size[0] > 400, picture

@@ -71,8 +71,8 @@ def test_a_signal_stops_cleanly_and_resuming_is_bit_identical(tmp_path, signum, 
     assert "checkpoint after epoch" in err and "is intact in" in err
     assert f"Resume with: fastcnn train --resume {tmp_path / 'interrupted.checkpoints'}" in err
     saved = fastcnn.load_model(checkpoint)
-    done = saved.training_info["epochs_done"]
-    assert 1 <= done < 60 and len(saved.training_info["history"]["loss"]) == done
+    done = saved.training_info.epochs_done
+    assert 1 <= done < 60 and len(saved.training_info.history["loss"]) == done
     assert not (tmp_path / "interrupted.npz").exists()  # the final model only comes at the end
 
     os.chdir(tmp_path)
@@ -86,7 +86,7 @@ def test_a_signal_stops_cleanly_and_resuming_is_bit_identical(tmp_path, signum, 
     for x, y in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(x, y)
     assert a.optimizer.iterations == b.optimizer.iterations
-    assert a.training_info["history"] == b.training_info["history"]
+    assert a.training_info.history == b.training_info.history
 
 
 def test_resume_without_a_checkpoint(tmp_path):

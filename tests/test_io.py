@@ -18,19 +18,20 @@ def trained_model(seed=0, steps=3):
     model = fastcnn.galaxy_classifier(input_shape=(32, 32, 3), seed=seed)
     model.compile(fastcnn.Adam(1e-2), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     model.class_names = ("Normal", "Ringed", "Merger", "Other")
-    model.preprocessing = {"image_size": [32, 32], "crop": 0.5, "pixels": "uint8 / 255"}
+    model.preprocessing = fastcnn.Preprocessing((32, 32), 0.5)
     model.fit(x, y, epochs=1, batch_size=5, verbose=0)
     return model, x, y
 
 
 def test_round_trip_keeps_predictions_and_metadata(tmp_path):
     model, x, _ = trained_model()
-    path = fastcnn.save_model(model, tmp_path / "m.npz", training={"epochs_done": 1})
+    path = fastcnn.save_model(model, tmp_path / "m.npz", training=fastcnn.TrainingRecord(epochs_done=1))
     loaded = fastcnn.load_model(path)
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     assert loaded.class_names == model.class_names
     assert loaded.preprocessing == model.preprocessing
-    assert loaded.training_info == {"epochs_done": 1}
+    assert loaded.preprocessing.crop == 0.5 and loaded.preprocessing.image_size == (32, 32)
+    assert loaded.training_info == fastcnn.TrainingRecord(epochs_done=1)
     assert loaded.get_config() == model.get_config()
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     assert loaded.optimizer.iterations == model.optimizer.iterations == 3

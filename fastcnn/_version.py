@@ -1,0 +1,3 @@
+"""fastcnn's version, in a module of its own so that any module can import it
+without importing the package top (and everything the top imports)."""
+__version__ = "0.1.0"

@@ -1,0 +1,204 @@
+"""What a model file records besides the network: how images were prepared, and how it was trained.
+
+Two dataclasses, each validated and parsed here and nowhere else:
+
+* :class:`Preprocessing`: the image size, the centre crop and the pixel
+  scaling that turned image files into the model's input, so ``predict`` on
+  new files does exactly what training did;
+* :class:`TrainingRecord`: the data, the split, the settings, the epochs
+  done and the history of a ``fastcnn train`` run (what ``evaluate`` needs to
+  find the validation split again, and ``--resume`` to go on).
+
+Both are written into the model file's JSON config (``to_dict``) and read
+back with ``from_dict``, which accepts files written before these classes
+existed (missing fields take their defaults; unknown ones are ignored) and
+refuses wrong types with :class:`fastcnn.errors.ModelFileError`'s parent,
+:class:`fastcnn.errors.InvalidArgumentError`.
+"""
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from .data.images import check_crop
+from .errors import InvalidArgumentError
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def _number(value, what, low=-math.inf):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < low:
+        raise InvalidArgumentError(f"{what} must be a number >= {low}, got {value!r}")
+    return value
+
+
+def _optional_str(value, what):
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be text, got {value!r}")
+    return value
+
+
+def _dict(value, what):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidArgumentError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How an image file becomes the model's input.
+
+    Attributes
+    ----------
+    image_size : tuple of int
+        (height, width) the image is resized to.
+    crop : float or None
+        The central fraction kept before resizing (``--crop``), or None.
+    pixels : str
+        How pixels reach the network; fastcnn models read ``"uint8 / 255"``.
+    """
+
+    image_size: tuple = (128, 128)
+    crop: float = None
+    pixels: str = "uint8 / 255"
+
+    def __post_init__(self):
+        size = tuple(self.image_size)
+        if len(size) != 2:
+            raise InvalidArgumentError(f"image_size must be (height, width), got {self.image_size!r}")
+        object.__setattr__(self, "image_size", tuple(_positive_int(s, "image_size") for s in size))
+        object.__setattr__(self, "crop", check_crop(self.crop))
+        _optional_str(self.pixels, "pixels")
+
+    @classmethod
+    def from_dict(cls, data):
+        """From a model file's ``preprocessing`` entry (None or {} when it has none)."""
+        data = _dict(data, "preprocessing")
+        if not data:
+            return None
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def to_dict(self):
+        """The JSON-able form written into a model file."""
+        return {"image_size": list(self.image_size), "crop": self.crop, "pixels": self.pixels}
+
+    def describe(self):
+        """One line for ``fastcnn summary``."""
+        crop = f", central {self.crop:g} kept" if self.crop is not None else ""
+        return f"resized to {self.image_size[0]}x{self.image_size[1]}{crop}, pixels {self.pixels}"
+
+
+@dataclass
+class DataSource:
+    """Where the training images came from (``path`` None: the built-in galaxies)."""
+
+    path: str = None
+    source: str = ""
+    file_column: str = "file"
+    label_column: str = "label"
+
+    def __post_init__(self):
+        for name in ("path", "source", "file_column", "label_column"):
+            _optional_str(getattr(self, name), name)
+
+
+@dataclass
+class Split:
+    """The stratified train/validation split (``fastcnn.data.stratified_split``)."""
+
+    val_split: float = 0.2
+    seed: int = 0
+    train: int = 0
+    validation: int = 0
+
+    def __post_init__(self):
+        if not 0 <= _number(self.val_split, "val_split") < 1:
+            raise InvalidArgumentError(f"val_split must be in [0, 1), got {self.val_split!r}")
+        for name in ("seed", "train", "validation"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                raise InvalidArgumentError(f"{name} must be an integer, got {getattr(self, name)!r}")
+
+
+@dataclass
+class Settings:
+    """What ``fastcnn train`` was asked for."""
+
+    epochs: int = 12
+    batch_size: int = 5
+    learning_rate: float = 1e-3
+    seed: int = 0
+    out: str = None
+    early_stopping: int = None      # patience, or None
+    csv_log: str = None
+    lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
+
+    def __post_init__(self):
+        _positive_int(self.epochs, "epochs")
+        _positive_int(self.batch_size, "batch_size")
+        _number(self.learning_rate, "learning_rate", 0.0)
+        if self.early_stopping is not None:
+            _number(self.early_stopping, "early_stopping", 0)
+        for name in ("out", "csv_log", "lr_schedule"):
+            _optional_str(getattr(self, name), name)
+
+
+@dataclass
+class TrainingRecord:
+    """How a model was trained, as ``fastcnn train`` records it in the model file.
+
+    Attributes
+    ----------
+    data : DataSource or None
+    split : Split or None
+    settings : Settings or None
+    epochs_done : int
+        Complete epochs so far.
+    history : dict
+        Keras's metric names to per-epoch lists.
+    seconds : float or None
+        Wall time of the whole command.
+    stopped_early : bool
+        True when early stopping ended the run (``--resume`` has nothing left to do).
+    """
+
+    data: DataSource = None
+    split: Split = None
+    settings: Settings = None
+    epochs_done: int = 0
+    history: dict = field(default_factory=dict)
+    seconds: float = None
+    stopped_early: bool = False
+
+    @classmethod
+    def from_dict(cls, data):
+        """From a model file's ``training`` entry (old files included)."""
+        data = _dict(data, "training")
+        parts = {}
+        for name, part in (("data", DataSource), ("split", Split), ("settings", Settings)):
+            value = _dict(data.get(name), name)
+            known = {f.name for f in dataclasses.fields(part)}
+            try:
+                parts[name] = part(**{k: v for k, v in value.items() if k in known}) if value else None
+            except TypeError as error:
+                raise InvalidArgumentError(f"bad training record ({name}): {error}") from None
+        epochs_done = data.get("epochs_done", 0)
+        if isinstance(epochs_done, bool) or not isinstance(epochs_done, int) or epochs_done < 0:
+            raise InvalidArgumentError(f"epochs_done must be a non-negative integer, got {epochs_done!r}")
+        history = _dict(data.get("history"), "history")
+        if not all(isinstance(v, list) for v in history.values()):
+            raise InvalidArgumentError("history must map metric names to lists")
+        seconds = data.get("seconds")
+        if seconds is not None:
+            _number(seconds, "seconds", 0.0)
+        return cls(parts["data"], parts["split"], parts["settings"], epochs_done, history, seconds,
+                   bool(data.get("stopped_early", False)))
+
+    def to_dict(self):
+        """The JSON-able form written into a model file."""
+        return dataclasses.asdict(self)
