@@ -9,7 +9,8 @@ from fastcnn.data.disk import write_npz_in_chunks
 from fastcnn.data.export import write_synthetic_npz
 from fastcnn.data.load import BUILTIN_SIZE
 from fastcnn.data.npz import load_npz
-from fastcnn.data.synth import CLASS_NAMES, synthesize_galaxies
+from fastcnn.classes import GALAXY_CLASSES
+from fastcnn.data.synth import synthesize_galaxies
 
 from fastcnn.viz import contact_sheet
 
@@ -57,7 +58,7 @@ def synth(out, count, seed, image_size, preview):
         dataset = load_builtin((image_size, image_size))
     else:
         images, labels = synthesize_galaxies(count, image_size, seed=seed)
-        dataset = Dataset(images=images, labels=labels, class_names=CLASS_NAMES, source="procedural galaxies")
+        dataset = Dataset(images=images, labels=labels, class_names=GALAXY_CLASSES, source="procedural galaxies")
     csv_path = write_image_folder(dataset, out)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.class_counts().items())
     click.echo(f"Wrote {len(dataset)} images ({counts}) to {out / 'images'} and the labels to {csv_path}")

@@ -13,10 +13,11 @@ galaxy project, layer for layer::
     Dense 4 + softmax                        -> 4            68 params
                                                   total   7,164 params
 """
+from .classes import GALAXY_CLASSES
 from .layers import Conv2D, Dense, Flatten, MaxPool2D
 from .model import Sequential
 
-GALAXY_CLASSES = ("Normal", "Ringed", "Merger", "Other")
+__all__ = ["galaxy_classifier", "GALAXY_CLASSES"]
 
 
 def galaxy_classifier(input_shape=(128, 128, 3), num_classes=4, seed=0):

@@ -10,10 +10,72 @@ import math
 import numpy as np
 
 from .errors import InvalidArgumentError, ShapeError
+from .layers import Layer, deserialize, serialize
 
 #: sizes beyond which a model is refused before anything is allocated
 MAX_PARAMETERS = 100_000_000
 MAX_ACTIVATION = 1_000_000_000  # values in one sample's activation
+
+
+def check_layers(layers, seed):
+    """The layers as a list, after checking them and the seed.
+
+    Parameters
+    ----------
+    layers : list or tuple of Layer
+        Distinct layer objects, at least one.
+    seed : int
+        Must be a non-negative integer.
+
+    Returns
+    -------
+    list of Layer
+    """
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise InvalidArgumentError(f"layers must be a non-empty list of layers, got {layers!r}")
+    for layer in layers:
+        if not isinstance(layer, Layer):
+            raise InvalidArgumentError(f"not a fastcnn layer: {layer!r}")
+    if len({id(layer) for layer in layers}) != len(layers):
+        raise InvalidArgumentError("the same layer object appears twice in layers")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidArgumentError(f"seed must be a non-negative int, got {seed!r}")
+    return list(layers)
+
+
+def model_config(model):
+    """The architecture of ``model`` as a JSON-able dict (what :func:`model_arguments` reads back).
+
+    Parameters
+    ----------
+    model : Sequential
+
+    Returns
+    -------
+    dict
+        ``name``, ``input_shape``, ``seed`` and ``layers`` (each layer's class name and config).
+    """
+    return {"name": model.name, "input_shape": list(model.input_shape), "seed": model.seed,
+            "layers": [serialize(layer) for layer in model.layers]}
+
+
+def model_arguments(config):
+    """The arguments of ``Sequential(...)`` from :func:`model_config`'s dict.
+
+    Parameters
+    ----------
+    config : dict
+
+    Returns
+    -------
+    dict
+        ``layers`` (new, unbuilt layers), ``input_shape``, ``seed`` and ``name``.
+    """
+    if not isinstance(config, dict) or "layers" not in config or "input_shape" not in config:
+        raise InvalidArgumentError("a model config needs 'layers' and 'input_shape'")
+    return {"layers": [deserialize(description) for description in config["layers"]],
+            "input_shape": tuple(config["input_shape"]), "seed": config.get("seed", 0),
+            "name": config.get("name", "sequential")}
 
 
 def assign_names(layers):

@@ -20,21 +20,17 @@ and checks every array's name, shape and dtype against the config before
 using it; anything unexpected is a :class:`ModelFileError` with one line.
 """
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_write
 from ._version import __version__
-from ._files import atomic_write, read_npy_header
+from .archive import FORMAT, FORMAT_VERSION, first_line, open_model_file, read_member, read_model_config
 from .errors import FastcnnError, ModelFileError
 from .model import Sequential
 from .optimizers import optimizer_from_config
 from .records import Preprocessing, TrainingRecord
-
-FORMAT = "fastcnn-model"
-FORMAT_VERSION = 1
-
 
 def save_model(model, path, training=None, include_optimizer=True):
     """Write ``model`` and everything ``predict`` and ``train --resume`` need to ``path``, atomically.
@@ -92,107 +88,22 @@ def save_model(model, path, training=None, include_optimizer=True):
             for i, slot in enumerate(state[name]):
                 arrays[f"slot_{name}_{i}"] = slot
     arrays["config"] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
-    _atomic_savez(path, arrays)
-    return path
-
-
-def _atomic_savez(path, arrays):
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as handle:
         np.savez(handle, **arrays)  # numeric arrays only: nothing is pickled
+    return path
 
 
 def read_config(path):
     """The JSON config of a model file (checks format and version only)."""
     try:
-        with _open(path) as archive:
-            return _config(archive, path)
+        with open_model_file(path) as archive:
+            return read_model_config(archive, path)
     except ModelFileError:
         raise
     except Exception as error:  # noqa: BLE001  (same safety net as load_model)
-        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {_short(error)})") \
+        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {first_line(error)})") \
             from None
-
-
-def _open(path):
-    path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"model file not found: {path}")
-    if path.is_dir():
-        raise ModelFileError(f"expected a model file, got a folder: {path}")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path}: not a fastcnn model file ({_short(error)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{path}: not a fastcnn model file (a single .npy array)")
-    return archive
-
-
-def _short(error):
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
-#: the JSON config is small; anything bigger is not a fastcnn model file
-MAX_CONFIG_BYTES = 16 * 2**20
-
-
-def _member_header(archive, key, path):
-    """(shape, dtype) of member ``key`` read from its .npy header only, so a
-    hostile file cannot make us allocate what it claims to hold."""
-    try:
-        with archive.zip.open(key + ".npy") as member:
-            shape, _, dtype = read_npy_header(member)
-    except KeyError:
-        raise ModelFileError(f"{path}: array {key!r} is missing") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
-    if dtype.hasobject:
-        raise ModelFileError(f"{path}: array {key!r} holds Python objects; fastcnn never unpickles")
-    return tuple(shape), dtype
-
-
-def _array(archive, key, path, shape=None, dtype=None, max_bytes=None):
-    """Member ``key``, after checking its header against ``shape``/``dtype``/``max_bytes``."""
-    stored_shape, stored_dtype = _member_header(archive, key, path)
-    if shape is not None and (stored_shape != tuple(shape) or stored_dtype != np.dtype(dtype)):
-        raise ModelFileError(
-            f"{path}: {key} is {stored_dtype.name}{list(stored_shape)}, expected {np.dtype(dtype).name}{list(shape)}"
-        )
-    if max_bytes is not None and int(np.prod(stored_shape)) * stored_dtype.itemsize > max_bytes:
-        raise ModelFileError(f"{path}: array {key!r} is implausibly large for a fastcnn model file")
-    try:
-        return archive[key]
-    except ValueError as error:
-        if "pickle" in str(error):
-            raise ModelFileError(f"{path}: array {key!r} holds Python objects; fastcnn never unpickles") from None
-        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelFileError(f"{path}: array {key!r} is unreadable ({_short(error)})") from None
-
-
-def _config(archive, path):
-    if "config" not in archive.files:
-        raise ModelFileError(f"{path}: not a fastcnn model file (no 'config' entry)")
-    raw = _array(archive, "config", path, max_bytes=MAX_CONFIG_BYTES)
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ModelFileError(f"{path}: not a fastcnn model file (bad 'config' entry)")
-    try:
-        config = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path}: the model config is not valid JSON ({error})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a fastcnn model file (format {config.get('format') if isinstance(config, dict) else None!r})")
-    version = config.get("format_version")
-    if not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{path}: bad format_version {version!r}")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path}: written by a newer fastcnn (model format {version}, this fastcnn reads up to "
-            f"{FORMAT_VERSION}); upgrade fastcnn"
-        )
-    return config
 
 
 def load_model(path, compile=True):
@@ -210,19 +121,19 @@ def load_model(path, compile=True):
     except Exception as error:  # noqa: BLE001
         # a safety net under the specific checks above: whatever a damaged or
         # hostile file makes zipfile, NumPy or json raise must not escape as a crash
-        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {_short(error)})") \
+        raise ModelFileError(f"{path}: not a valid fastcnn model file ({type(error).__name__}: {first_line(error)})") \
             from None
 
 
 def _load_model(path, compile):
-    with _open(path) as archive:
-        config = _config(archive, path)
+    with open_model_file(path) as archive:
+        config = read_model_config(archive, path)
         try:
             model = Sequential.from_config(config["model"])
         except FastcnnError as error:
             raise ModelFileError(f"{path}: bad model config: {error}") from None
         except (KeyError, TypeError) as error:
-            raise ModelFileError(f"{path}: bad model config ({_short(error)})") from None
+            raise ModelFileError(f"{path}: bad model config ({first_line(error)})") from None
         expected = [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
                     for n, w, _ in model.parameters()]
         if config.get("weights") != expected:
@@ -230,7 +141,7 @@ def _load_model(path, compile):
         weights = []
         for i, spec in enumerate(expected):
             try:
-                array = _array(archive, f"weight_{i}", path, spec["shape"], spec["dtype"])
+                array = read_member(archive, f"weight_{i}", path, spec["shape"], spec["dtype"])
             except ModelFileError as error:
                 raise ModelFileError(str(error).replace(f"weight_{i} is", f"weight {spec['name']} is")) from None
             if not np.all(np.isfinite(array)):
@@ -244,7 +155,7 @@ def _load_model(path, compile):
             try:
                 model.shuffle_rng.bit_generator.state = config["shuffle_rng"]
             except (TypeError, ValueError, KeyError) as error:
-                raise ModelFileError(f"{path}: bad shuffle_rng state ({_short(error)})") from None
+                raise ModelFileError(f"{path}: bad shuffle_rng state ({first_line(error)})") from None
         if compile and config.get("compile"):
             _restore_optimizer(model, config, archive, path)
     return model
@@ -258,7 +169,7 @@ def _restore_optimizer(model, config, archive, path):
     except FastcnnError as error:
         raise ModelFileError(f"{path}: bad training settings: {error}") from None
     except (KeyError, TypeError) as error:
-        raise ModelFileError(f"{path}: bad training settings ({_short(error)})") from None
+        raise ModelFileError(f"{path}: bad training settings ({first_line(error)})") from None
     saved = config.get("optimizer_state") or {}
     slots = saved.get("slots") or {}
     state = {"iterations": saved.get("iterations", 0)}
@@ -272,7 +183,7 @@ def _restore_optimizer(model, config, archive, path):
             raise ModelFileError(f"{path}: optimizer state {name!r} has {count} arrays, the model {len(params)}")
         arrays = []
         for i, param in enumerate(params):
-            arrays.append(_array(archive, f"slot_{name}_{i}", path, param.shape, param.dtype))
+            arrays.append(read_member(archive, f"slot_{name}_{i}", path, param.shape, param.dtype))
         state[name] = arrays
     try:
         optimizer.set_state(state)

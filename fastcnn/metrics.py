@@ -124,3 +124,32 @@ def per_class_scores(counts):
         recall = hits / counts.sum(axis=1)
         f1 = 2 * precision * recall / (precision + recall)
     return {"precision": precision, "recall": recall, "f1": f1, "support": counts.sum(axis=1).astype(np.int64)}
+
+
+def roc_curve(labels, scores):
+    """The ROC curve of one class: (false positive rates, true positive rates), from the highest threshold down.
+
+    Parameters
+    ----------
+    labels : array_like, (N,)
+        1 for the positive class, 0 otherwise.
+    scores : array_like, (N,)
+        The predicted probability of the positive class.
+
+    Returns
+    -------
+    fpr, tpr : ndarray, (T + 1,) float64
+        One point per distinct score (T of them), after the origin (0, 0);
+        ties share a point, as in scikit-learn's ``roc_curve`` (without dropping collinear points).
+    """
+    labels = np.asarray(labels).ravel() > 0.5
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    order = np.argsort(-scores, kind="mergesort")
+    labels, scores = labels[order], scores[order]
+    distinct = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]  # last index of each threshold
+    tp = np.cumsum(labels)[distinct]
+    fp = (distinct + 1) - tp
+    positives, negatives = labels.sum(), len(labels) - labels.sum()
+    tpr = np.r_[0.0, tp / positives] if positives else np.zeros(len(tp) + 1)
+    fpr = np.r_[0.0, fp / negatives] if negatives else np.zeros(len(fp) + 1)
+    return fpr, tpr

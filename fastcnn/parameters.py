@@ -11,7 +11,30 @@ and the model then makes the buffers again.
 """
 import numpy as np
 
-from .optimizers import flat_buffer
+from .errors import ShapeError
+
+
+def flat_buffer(shapes, dtype):
+    """One zeroed flat array holding arrays of ``shapes`` back to back, and a view of each.
+
+    Parameters
+    ----------
+    shapes : list of tuple of int
+    dtype : numpy dtype
+
+    Returns
+    -------
+    flat : ndarray, (sum of the sizes,)
+    views : list of ndarray
+        ``views[i]`` has ``shapes[i]`` and shares memory with ``flat``.
+    """
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    flat = np.zeros(sum(sizes), dtype=dtype)
+    views, start = [], 0
+    for shape, size in zip(shapes, sizes):
+        views.append(flat[start:start + size].reshape(shape))
+        start += size
+    return flat, views
 
 
 class FlatParameters:
@@ -70,3 +93,32 @@ class FlatParameters:
         """False when a layer's parameter array was replaced (not written into) since the buffers were made."""
         views = iter(self.param_views)
         return all(layer.params[key] is next(views) for layer in self.layers for key in layer.params)
+
+
+def check_weights(current, weights):
+    """``weights`` as arrays, after checking them against the model's parameters.
+
+    Parameters
+    ----------
+    current : list of (name, value, gradient)
+        What ``Sequential.parameters()`` yields.
+    weights : list of array_like
+        One array per parameter, in the same order.
+
+    Returns
+    -------
+    list of ndarray
+        Each of the parameter's shape, numeric and finite (not yet cast).
+    """
+    if len(weights) != len(current):
+        names = ", ".join(name for name, _, _ in current)
+        raise ShapeError(f"expected {len(current)} weight arrays ({names}), got {len(weights)}")
+    arrays = []
+    for (name, param, _), value in zip(current, weights):
+        value = np.asarray(value)
+        if value.shape != param.shape:
+            raise ShapeError(f"weight {name} must have shape {param.shape}, got {value.shape}")
+        if not np.issubdtype(value.dtype, np.number) or not np.all(np.isfinite(value)):
+            raise ShapeError(f"weight {name} must hold finite numbers")
+        arrays.append(value)
+    return arrays

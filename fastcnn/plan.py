@@ -24,7 +24,7 @@ from .inputs import as_model_input
 from .kernels.softmax import _softmax_forward
 from .kernels.softmax_cross_entropy import _softmax_cross_entropy
 from .layers.activations import ReLU, Softmax
-from .layers.base import LinearLayer
+from .layers.linear import LinearLayer
 from .layers.dense import Dense
 from .layers.flatten import Flatten
 from .losses import CategoricalCrossentropy

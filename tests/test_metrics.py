@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from fastcnn.errors import InvalidArgumentError, ShapeError
 from fastcnn.metrics import (auc_macro, auc_micro, average_ranks, categorical_accuracy, get_metric,
-                             roc_auc_binary)
+                             roc_auc_binary, roc_curve)
 
 
 def auc_by_pairs(labels, scores):
@@ -67,3 +67,14 @@ def test_errors():
         auc_micro(np.zeros((3, 2)), np.zeros((3, 3)))
     with pytest.raises(InvalidArgumentError, match="unknown metric 'f1'"):
         get_metric("f1")
+
+
+def test_roc_curve_area_is_the_exact_auc():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 200)
+    scores = np.round(rng.random(200) + labels * 0.3, 1)  # coarse scores: many ties
+    fpr, tpr = roc_curve(labels, scores)
+    assert fpr[0] == 0 and tpr[0] == 0 and fpr[-1] == 1 and tpr[-1] == 1
+    assert len(fpr) == len(np.unique(scores)) + 1  # one point per distinct threshold
+    area = np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)
+    assert area == pytest.approx(roc_auc_binary(labels, scores), abs=1e-12)

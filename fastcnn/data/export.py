@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from .._files import atomic_write
+from ..classes import GALAXY_CLASSES
 
 
 def write_image_folder(dataset, out_dir):
@@ -46,7 +47,6 @@ def write_synthetic_npz(path, n, size=128, seed=0, chunk=500, workers=None):
     from concurrent.futures import ProcessPoolExecutor
 
     from .disk import write_npz_in_chunks
-    from .synth import CLASS_NAMES
 
     tasks = [(min(chunk, n - start), size, seed, k) for k, start in enumerate(range(0, n, chunk))]
     labels = []
@@ -62,7 +62,7 @@ def write_synthetic_npz(path, n, size=128, seed=0, chunk=500, workers=None):
     workers = max(1, min(len(tasks), workers or os.cpu_count() or 1))
     if workers == 1:
         return write_npz_in_chunks(path, n, (size, size, 3), images(map(_synth_chunk, tasks)), all_labels,
-                                   CLASS_NAMES)
+                                   GALAXY_CLASSES)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return write_npz_in_chunks(path, n, (size, size, 3), images(pool.map(_synth_chunk, tasks)), all_labels,
-                                   CLASS_NAMES)
+                                   GALAXY_CLASSES)

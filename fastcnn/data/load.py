@@ -3,6 +3,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..classes import GALAXY_CLASSES
 from ..errors import DataError
 from . import cache
 from .dataset import Dataset
@@ -18,12 +19,12 @@ BUILTIN_SOURCE = "built-in procedural galaxies"
 
 def load_builtin(image_size=(128, 128), n=BUILTIN_SIZE, seed=BUILTIN_SEED, use_cache=True):
     """The procedural galaxies (cached on disk after the first generation)."""
-    from . import synth
+    from . import drawing, synth
 
     if image_size[0] != image_size[1]:
         raise DataError(f"the built-in galaxies are square; got image size {image_size}")
     notes = []
-    generator_source = Path(synth.__file__).read_bytes()
+    generator_source = Path(synth.__file__).read_bytes() + Path(drawing.__file__).read_bytes()
     key = hashlib.sha256(
         json.dumps({"n": n, "size": list(image_size), "seed": seed}).encode() + generator_source
     ).hexdigest()
@@ -38,7 +39,7 @@ def load_builtin(image_size=(128, 128), n=BUILTIN_SIZE, seed=BUILTIN_SEED, use_c
         if use_cache:
             cache.store(key, images)
             cache.store(key + "-labels", labels.astype("uint8"))
-    return Dataset(images=images, labels=labels, class_names=synth.CLASS_NAMES, source=BUILTIN_SOURCE, notes=notes)
+    return Dataset(images=images, labels=labels, class_names=GALAXY_CLASSES, source=BUILTIN_SOURCE, notes=notes)
 
 
 def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file", label_column="label",

@@ -11,7 +11,7 @@ a file holding Python objects is refused, never unpickled.
 import zipfile
 
 import numpy as np
-from ..architectures import GALAXY_CLASSES
+from ..classes import GALAXY_CLASSES
 from ..errors import DataError
 from .dataset import Dataset
 from .disk import DiskArray, npz_member

@@ -21,117 +21,12 @@ the same seed gives bit-identical arrays.
 """
 import numpy as np
 
+from ..classes import GALAXY_CLASSES
 from ..errors import InvalidArgumentError
+from .drawing import (BLUE, RED, STRETCH, arc_points, blur, bridge_points, diffuse, ellipse, mixed_colour, ring,
+                      sersic, sersic_component, splat)
 
-CLASS_NAMES = ("Normal", "Ringed", "Merger", "Other")
-
-# Colours as (R, G, B) = (i, r, g) band weights, as in SDSS gri composites.
-RED = np.array([1.0, 0.78, 0.52])      # old stars: ellipticals, bulges
-BLUE = np.array([0.72, 0.82, 1.0])     # young stars: discs, knots, tails
-STRETCH = 25.0                         # asinh softening: larger lifts faint light more
-HARD_FRACTION = 0.15                   # share of images whose class signature is weak
-
-
-# ------------------------------------------------------------ light profiles
-def _ellipse(x, y, x0, y0, q, pa):
-    """Coordinates (u, v) along the axes of an ellipse of axis ratio q, angle pa,
-    with v stretched by 1/q so that circles in (u, v) are the ellipse's isophotes.
-
-    A thin circular disc inclined by i projects to an ellipse with q = cos(i).
-    """
-    c, s = np.cos(pa), np.sin(pa)
-    return (x - x0) * c + (y - y0) * s, ((y - y0) * c - (x - x0) * s) / q
-
-
-def _sersic(r, re, n):
-    """Sersic profile I(r) = exp(-b_n [(r / re)^(1/n) - 1]), so I(re) = 1.
-
-    n = 1 is an exponential disc, n = 4 a de Vaucouleurs elliptical; b_n
-    (Ciotti & Bertin 1999) puts half the light inside the effective radius re.
-    """
-    b = 2.0 * n - 1.0 / 3.0 + 4.0 / (405.0 * n)
-    return np.exp(-b * ((r / re) ** (1.0 / n) - 1.0))
-
-
-def _galaxy(x, y, x0, y0, re, n, q, pa, amp, colour):
-    """One Sersic component (surface brightness ``amp`` at re) as an RGB image.
-    The radius is softened by half a pixel so cuspy profiles stay finite."""
-    u, v = _ellipse(x, y, x0, y0, q, pa)
-    return (amp * _sersic(np.sqrt(u * u + v * v + 0.25), re, n))[..., None] * colour
-
-
-def _ring(r, radius, width):
-    """A Gaussian annulus in radius: stars piled up at an orbital resonance."""
-    return np.exp(-0.5 * ((r - radius) / width) ** 2)
-
-
-def _colour(rng, lo=0.0, hi=1.0):
-    """A colour between RED and BLUE (stellar populations of mixed age), with
-    a little random variation between the three bands."""
-    f = rng.uniform(lo, hi)
-    return ((1.0 - f) * RED + f * BLUE) * rng.uniform(0.92, 1.08, 3)
-
-
-# ------------------------------------------------------ point-like light
-def _blur(img, sigma):
-    """Separable Gaussian convolution over the first two axes (zero outside):
-    the atmosphere and telescope optics, or the width of a stream."""
-    r = max(1, int(np.ceil(3.0 * sigma)))
-    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
-    k /= k.sum()
-    n, m = img.shape[:2]
-    padded = np.pad(img, [(r, r), (0, 0)] + [(0, 0)] * (img.ndim - 2))
-    img = sum(w * padded[i:i + n] for i, w in enumerate(k))
-    padded = np.pad(img, [(0, 0), (r, r)] + [(0, 0)] * (img.ndim - 2))
-    return sum(w * padded[:, i:i + m] for i, w in enumerate(k))
-
-
-def _splat(size, xs, ys, fluxes):
-    """Deposit point fluxes bilinearly at pixel positions (x, y) on a grid."""
-    img = np.zeros(size * size)
-    fx, fy = xs - 0.5, ys - 0.5
-    ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
-    dx, dy = fx - ix, fy - iy
-    for ox, oy, w in ((0, 0, (1 - dx) * (1 - dy)), (1, 0, dx * (1 - dy)),
-                      (0, 1, (1 - dx) * dy), (1, 1, dx * dy)):
-        jx, jy = ix + ox, iy + oy
-        ok = (jx >= 0) & (jx < size) & (jy >= 0) & (jy < size)
-        img += np.bincount((jy * size + jx)[ok], (fluxes * w)[ok], minlength=size * size)
-    return img.reshape(size, size)
-
-
-def _diffuse(size, xs, ys, sigma, peak):
-    """A cloud of points blurred into diffuse light whose brightest pixel is
-    ``peak``: grainy tidal streams, knotty spiral arms, star-forming clumps."""
-    light = _blur(_splat(size, xs, ys, np.ones(len(xs))), sigma)
-    return light * (peak / max(light.max(), 1e-12))
-
-
-def _arc(rng, x0, y0, r0, length, angle, curl, n_points):
-    """Points along a spiral arc leaving (x0, y0): a tidal tail or spiral arm.
-
-    The radius grows from r0 to r0 + length while the azimuth turns by
-    ``curl`` radians; points thin out and spread sideways along the arc,
-    like stars flung out in a close encounter.
-    """
-    t = rng.random(n_points) ** 1.5
-    rad = r0 + length * t
-    spread = (0.03 + 0.08 * t) * (r0 + length)
-    xs = x0 + rad * np.cos(angle + curl * t) + rng.normal(0.0, 1.0, n_points) * spread
-    ys = y0 + rad * np.sin(angle + curl * t) + rng.normal(0.0, 1.0, n_points) * spread
-    return xs, ys
-
-
-def _bridge(rng, x1, y1, x2, y2, n_points):
-    """Points along a bowed line from one nucleus to the other: a bridge of
-    stars pulled out between two galaxies in a close passage."""
-    t = rng.random(n_points)
-    sep = np.hypot(x2 - x1, y2 - y1)
-    bow = rng.normal(0, 0.3) * sep * 4 * t * (1 - t)  # sideways, largest half-way
-    xs = x1 + t * (x2 - x1) - bow * (y2 - y1) / sep + rng.normal(0, 0.08 * sep, n_points)
-    ys = y1 + t * (y2 - y1) + bow * (x2 - x1) / sep + rng.normal(0, 0.08 * sep, n_points)
-    return xs, ys
-
+HARD_FRACTION = 0.15  # share of images whose class signature is weak
 
 # ------------------------------------------------------------------- classes
 def _normal(rng, x, y, cx, cy, s, hard):
@@ -141,18 +36,18 @@ def _normal(rng, x, y, cx, cy, s, hard):
     (a star-like or small galaxy) close by in projection."""
     pa, amp = rng.uniform(0, np.pi), 10 ** rng.uniform(-1.5, -0.7)
     if rng.random() < 0.5:
-        img = _galaxy(x, y, cx, cy, rng.uniform(5, 13) * s, rng.uniform(2.5, 4.0),
-                      rng.uniform(0.5, 1.0), pa, amp, _colour(rng, 0.0, 0.25))
+        img = sersic_component(x, y, cx, cy, rng.uniform(5, 13) * s, rng.uniform(2.5, 4.0),
+                      rng.uniform(0.5, 1.0), pa, amp, mixed_colour(rng, 0.0, 0.25))
     else:
         q = rng.uniform(0.15, 0.5) if hard else rng.uniform(0.4, 1.0)
-        img = _galaxy(x, y, cx, cy, rng.uniform(7, 15) * s, rng.uniform(0.7, 1.5), q, pa, amp,
-                      _colour(rng, 0.3, 0.8))
-        img += _galaxy(x, y, cx, cy, rng.uniform(1.5, 3.5) * s, rng.uniform(2.0, 4.0), max(q, 0.6), pa,
-                       amp * rng.uniform(0.5, 3.0), _colour(rng, 0.0, 0.3))
+        img = sersic_component(x, y, cx, cy, rng.uniform(7, 15) * s, rng.uniform(0.7, 1.5), q, pa, amp,
+                      mixed_colour(rng, 0.3, 0.8))
+        img += sersic_component(x, y, cx, cy, rng.uniform(1.5, 3.5) * s, rng.uniform(2.0, 4.0), max(q, 0.6), pa,
+                       amp * rng.uniform(0.5, 3.0), mixed_colour(rng, 0.0, 0.3))
     if hard and rng.random() < 0.5:  # an unrelated neighbour
         d, phi = rng.uniform(10, 25) * s, rng.uniform(0, 2 * np.pi)
-        img += _galaxy(x, y, cx + d * np.cos(phi), cy + d * np.sin(phi), rng.uniform(0.6, 2.5) * s,
-                       1.0, rng.uniform(0.5, 1.0), pa, amp * rng.uniform(1.0, 5.0), _colour(rng))
+        img += sersic_component(x, y, cx + d * np.cos(phi), cy + d * np.sin(phi), rng.uniform(0.6, 2.5) * s,
+                       1.0, rng.uniform(0.5, 1.0), pa, amp * rng.uniform(1.0, 5.0), mixed_colour(rng))
     return img
 
 
@@ -164,24 +59,24 @@ def _ringed(rng, x, y, cx, cy, s, hard):
     q = rng.uniform(0.4, 0.7) if hard else rng.uniform(0.6, 1.0)
     pa, amp = rng.uniform(0, np.pi), 10 ** rng.uniform(-1.4, -0.7)
     radius = rng.uniform(9, 14) * s if hard else rng.uniform(12, 22) * s
-    img = _galaxy(x, y, cx, cy, rng.uniform(2.0, 5.0) * s, rng.uniform(1.5, 4.0), max(q, 0.7), pa, amp,
-                  _colour(rng, 0.0, 0.3))
+    img = sersic_component(x, y, cx, cy, rng.uniform(2.0, 5.0) * s, rng.uniform(1.5, 4.0), max(q, 0.7), pa, amp,
+                  mixed_colour(rng, 0.0, 0.3))
     disc = amp * rng.uniform(0.02, 0.12)  # a faint disc under the ring
-    img += _galaxy(x, y, cx, cy, radius * 0.6, 1.0, q, pa, disc, _colour(rng, 0.3, 1))
-    u, v = _ellipse(x, y, cx, cy, q, pa)
+    img += sersic_component(x, y, cx, cy, radius * 0.6, 1.0, q, pa, disc, mixed_colour(rng, 0.3, 1))
+    u, v = ellipse(x, y, cx, cy, q, pa)
     r = np.sqrt(u * u + v * v)
     arcs = 1.0 + rng.uniform(0, 0.7) * np.cos(2 * (np.arctan2(v, u) - rng.uniform(0, np.pi)))
-    light = _ring(r, radius, radius * rng.uniform(0.07, 0.18)) * arcs
+    light = ring(r, radius, radius * rng.uniform(0.07, 0.18)) * arcs
     if rng.random() < 0.4:  # a bar inside the ring
-        ub, vb = _ellipse(x, y, cx, cy, rng.uniform(0.2, 0.35), pa + rng.uniform(0, np.pi))
-        bar = _sersic(np.sqrt(ub * ub + vb * vb), radius * rng.uniform(0.4, 0.7), 0.5)
+        ub, vb = ellipse(x, y, cx, cy, rng.uniform(0.2, 0.35), pa + rng.uniform(0, np.pi))
+        bar = sersic(np.sqrt(ub * ub + vb * vb), radius * rng.uniform(0.4, 0.7), 0.5)
         light += bar * rng.uniform(0.3, 1.0)
     if rng.random() < 0.3:  # an inner ring
-        light += _ring(r, radius * rng.uniform(0.35, 0.55), radius * 0.07) * rng.uniform(0.5, 1.0)
+        light += ring(r, radius * rng.uniform(0.35, 0.55), radius * 0.07) * rng.uniform(0.5, 1.0)
     if rng.random() < 0.25:  # a faint outer ring
-        light += _ring(r, radius * rng.uniform(1.3, 1.6), radius * 0.12) * rng.uniform(0.2, 0.4)
+        light += ring(r, radius * rng.uniform(1.3, 1.6), radius * 0.12) * rng.uniform(0.2, 0.4)
     ring_amp = amp * (rng.uniform(0.15, 0.35) if hard else rng.uniform(0.5, 1.2))
-    return img + (ring_amp * light)[..., None] * _colour(rng, 0.3, 1.0)
+    return img + (ring_amp * light)[..., None] * mixed_colour(rng, 0.3, 1.0)
 
 
 def _merger(rng, x, y, cx, cy, s, hard):
@@ -199,20 +94,20 @@ def _merger(rng, x, y, cx, cy, s, hard):
     f = amp2 * re2 ** 2 / (amp1 * re1 ** 2 + amp2 * re2 ** 2)  # keep the centre of light near (cx, cy)
     x1, y1 = cx - f * sep * np.cos(phi), cy - f * sep * np.sin(phi)
     x2, y2 = x1 + sep * np.cos(phi), y1 + sep * np.sin(phi)
-    img = _galaxy(x, y, x1, y1, re1, rng.uniform(2.0, 4.0), rng.uniform(0.5, 1), rng.uniform(0, np.pi),
-                  amp1, _colour(rng, 0.0, 0.5))
-    img += _galaxy(x, y, x2, y2, re2, rng.uniform(2.0, 4.0), rng.uniform(0.5, 1), rng.uniform(0, np.pi),
-                   amp2, _colour(rng, 0.0, 0.6))
+    img = sersic_component(x, y, x1, y1, re1, rng.uniform(2.0, 4.0), rng.uniform(0.5, 1), rng.uniform(0, np.pi),
+                  amp1, mixed_colour(rng, 0.0, 0.5))
+    img += sersic_component(x, y, x2, y2, re2, rng.uniform(2.0, 4.0), rng.uniform(0.5, 1), rng.uniform(0, np.pi),
+                   amp2, mixed_colour(rng, 0.0, 0.6))
     spin, pieces = rng.choice([-1.0, 1.0]), []
     for gx, gy, re, away in ((x1, y1, re1, phi + np.pi), (x2, y2, re2, phi)):
-        pieces.append(_arc(rng, gx, gy, re, rng.uniform(2, 4) * re1, away + rng.normal(0, 0.5),
+        pieces.append(arc_points(rng, gx, gy, re, rng.uniform(2, 4) * re1, away + rng.normal(0, 0.5),
                            spin * rng.uniform(1.0, 2.5), 500))
     if rng.random() < 0.5:
-        pieces.append(_bridge(rng, x1, y1, x2, y2, 300))
+        pieces.append(bridge_points(rng, x1, y1, x2, y2, 300))
     xs, ys = (np.concatenate(p) for p in zip(*pieces))
     peak = amp1 * (rng.uniform(0.2, 0.4) if hard else rng.uniform(0.7, 1.5))
-    streams = _diffuse(x.shape[0], xs, ys, rng.uniform(1.0, 2.0) * s, peak)
-    return img + streams[..., None] * _colour(rng, 0.4, 1)
+    streams = diffuse(x.shape[0], xs, ys, rng.uniform(1.0, 2.0) * s, peak)
+    return img + streams[..., None] * mixed_colour(rng, 0.4, 1)
 
 
 def _other(rng, x, y, cx, cy, s, hard):
@@ -225,35 +120,35 @@ def _other(rng, x, y, cx, cy, s, hard):
     n_knots = rng.integers(2, 5) if hard else rng.integers(6, 16)
     if kind == 0:  # irregular: lopsided diffuse light plus knots
         q = rng.uniform(0.4, 1.0)
-        img = _galaxy(x, y, cx, cy, re, rng.uniform(0.5, 1.2), q, pa, amp, _colour(rng, 0.7, 1.0))
+        img = sersic_component(x, y, cx, cy, re, rng.uniform(0.5, 1.2), q, pa, amp, mixed_colour(rng, 0.7, 1.0))
         off = rng.normal(0, 0.7, 2) * re
-        img += _galaxy(x, y, cx + off[0], cy + off[1], re * 0.6, 0.7, rng.uniform(0.4, 1), pa + 1,
-                       amp * rng.uniform(0.5, 1.5), _colour(rng, 0.7, 1.0))
+        img += sersic_component(x, y, cx + off[0], cy + off[1], re * 0.6, 0.7, rng.uniform(0.4, 1), pa + 1,
+                       amp * rng.uniform(0.5, 1.5), mixed_colour(rng, 0.7, 1.0))
         kx, ky = cx + rng.normal(0, 0.9, n_knots) * re, cy + rng.normal(0, 0.9, n_knots) * re * q
     elif kind == 1:  # spiral: disc, bulge and two knotty arms
-        img = _galaxy(x, y, cx, cy, re, 1.0, rng.uniform(0.6, 1.0), pa, amp * 0.5, _colour(rng, 0.7, 1.0))
-        img += _galaxy(x, y, cx, cy, re * 0.2, 2.0, 0.8, pa, amp, _colour(rng, 0.0, 0.3))
+        img = sersic_component(x, y, cx, cy, re, 1.0, rng.uniform(0.6, 1.0), pa, amp * 0.5, mixed_colour(rng, 0.7, 1.0))
+        img += sersic_component(x, y, cx, cy, re * 0.2, 2.0, 0.8, pa, amp, mixed_colour(rng, 0.0, 0.3))
         spin, arms = rng.choice([-1.0, 1.0]), []
         for k in range(2):
             curl = spin * rng.uniform(2.0, 3.5)
-            arms.append(_arc(rng, cx, cy, re * 0.2, re * 1.6, pa + k * np.pi, curl, 400))
+            arms.append(arc_points(rng, cx, cy, re * 0.2, re * 1.6, pa + k * np.pi, curl, 400))
         xs, ys = (np.concatenate(p) for p in zip(*arms))
         peak = amp * (rng.uniform(0.4, 0.8) if hard else rng.uniform(1.0, 2.0))
-        img += _diffuse(size, xs, ys, 1.2 * s, peak)[..., None] * _colour(rng, 0.6, 1.0)
+        img += diffuse(size, xs, ys, 1.2 * s, peak)[..., None] * mixed_colour(rng, 0.6, 1.0)
         pick = rng.integers(0, len(xs), n_knots)
         kx, ky = xs[pick], ys[pick]
     else:  # edge-on disc with a dark dust lane and a warp traced by knots
         q = rng.uniform(0.08, 0.15)
-        img = _galaxy(x, y, cx, cy, re, 1.0, q, pa, amp, _colour(rng, 0.5, 1.0))
-        _, v = _ellipse(x, y, cx, cy, 1.0, pa)
+        img = sersic_component(x, y, cx, cy, re, 1.0, q, pa, amp, mixed_colour(rng, 0.5, 1.0))
+        _, v = ellipse(x, y, cx, cy, 1.0, pa)
         img *= (1.0 - rng.uniform(0.5, 0.9) * np.exp(-0.5 * (v / (0.6 * re * q)) ** 2))[..., None]
         t = rng.uniform(-1.5, 1.5, n_knots) * re
         warp = rng.uniform(0.2, 0.4) * t ** 2 / re * rng.choice([-1.0, 1.0])
         kx = cx + t * np.cos(pa) - warp * np.sin(pa)
         ky = cy + t * np.sin(pa) + warp * np.cos(pa)
-    knots = _blur(_splat(size, kx, ky, 10 ** rng.uniform(0, 1, n_knots)), rng.uniform(0.7, 1.5) * s)
+    knots = blur(splat(size, kx, ky, 10 ** rng.uniform(0, 1, n_knots)), rng.uniform(0.7, 1.5) * s)
     peak = amp * (rng.uniform(0.5, 1.0) if hard else rng.uniform(2.0, 6.0))
-    return img + (knots * peak / max(knots.max(), 1e-12))[..., None] * _colour(rng, 0.8, 1.0)
+    return img + (knots * peak / max(knots.max(), 1e-12))[..., None] * mixed_colour(rng, 0.8, 1.0)
 
 
 # ------------------------------------------------------------ sky and camera
@@ -288,14 +183,14 @@ def _background_galaxies(rng, size, s):
 def _field(rng, size, s):
     """Unrelated sources scattered over the whole cutout, as an RGB image."""
     xs, ys, flux = (np.concatenate(p) for p in zip(_stars(rng, size, s), _background_galaxies(rng, size, s)))
-    return np.stack([_splat(size, xs, ys, flux[:, c]) for c in range(3)], axis=-1)
+    return np.stack([splat(size, xs, ys, flux[:, c]) for c in range(3)], axis=-1)
 
 
 def _observe(rng, flux, s):
     """Take the picture: Gaussian PSF blur, sky level, Gaussian sky noise plus
     Poisson-like shot noise on the sources, then an asinh stretch (Lupton et
     al. 2004) that keeps colours and shows faint light, to 0-255."""
-    img = _blur(flux, rng.uniform(0.8, 1.4) * s).astype(np.float32)
+    img = blur(flux, rng.uniform(0.8, 1.4) * s).astype(np.float32)
     sky = rng.uniform(0.002, 0.008) * rng.uniform(0.8, 1.2, 3)  # imperfect sky subtraction
     sigma_sky, gain = rng.uniform(0.006, 0.014), rng.uniform(150, 400)
     noise = np.sqrt(np.maximum(img, 0.0) * np.float32(1.0 / gain) + np.float32(sigma_sky ** 2))
@@ -307,10 +202,10 @@ def _observe(rng, flux, s):
 
 
 def synthesize_galaxies(n=1400, size=128, seed=0):
-    """Draw ``n`` galaxy cutouts, balanced over :data:`CLASS_NAMES`.
+    """Draw ``n`` galaxy cutouts, balanced over :data:`GALAXY_CLASSES`.
 
     Returns ``(images, labels)``: uint8 images of shape (n, size, size, 3) and
-    int64 labels (n,) indexing CLASS_NAMES.  Each class has n // 4 images
+    int64 labels (n,) indexing GALAXY_CLASSES.  Each class has n // 4 images
     (the remainder goes to the first classes), in a seeded random order.
     """
     if n < 0 or size < 8:

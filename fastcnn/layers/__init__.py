@@ -1,10 +1,11 @@
 """Layers with a Keras-like lifecycle; see :mod:`fastcnn.layers.base`."""
 from ..errors import InvalidArgumentError
 from .activations import ReLU, Softmax
-from .base import Layer, LinearLayer
+from .base import Layer
 from .conv2d import Conv2D
 from .dense import Dense
 from .flatten import Flatten
+from .linear import LinearLayer
 from .maxpool2d import MaxPool2D
 
 MaxPooling2D = MaxPool2D  # Keras's other name for it

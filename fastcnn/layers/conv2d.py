@@ -2,7 +2,8 @@
 from ..backend import ops
 from ..errors import ShapeError
 from ..geometry import normalize_pair, normalize_padding, window_geometry
-from .base import LinearLayer, check_positive_int
+from .base import check_positive_int
+from .linear import LinearLayer
 
 
 class Conv2D(LinearLayer):

@@ -1,7 +1,8 @@
 """Keras-style ``Dense`` layer: state and shapes only, math in kernels/dense.py."""
 from ..backend import ops
 from ..errors import ShapeError
-from .base import LinearLayer, check_positive_int
+from .base import check_positive_int
+from .linear import LinearLayer
 
 
 class Dense(LinearLayer):

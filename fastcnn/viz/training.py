@@ -1,0 +1,23 @@
+"""Training curves: each metric per epoch, training against validation."""
+import numpy as np
+
+from .figures import pyplot, save_figure
+
+
+def plot_training_curves(history, path):
+    """Loss, accuracy and AUC per epoch, training against validation."""
+    plt = pyplot()
+    panels = [("loss", "loss"), ("categorical_accuracy", "accuracy"), ("auc", "AUC")]
+    panels = [(key, label) for key, label in panels if key in history]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels):
+        epochs = np.arange(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], "o-", label="training")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path, plt)
