@@ -84,7 +84,13 @@ class Checkpointer(Callback):
         self.epochs_saved = epoch + 1
 
     def where(self):
-        """Where the last complete epoch is saved, in words."""
+        """Where the last complete epoch is saved, in words.
+
+        Returns
+        -------
+        str
+            A phrase for a message, e.g. after Ctrl-C.
+        """
         if not self.epochs_saved:
             return "no epoch was complete, so there is no checkpoint yet"
         return f"the checkpoint after epoch {self.epochs_saved} is intact in {self.directory}"
@@ -98,6 +104,11 @@ class ResumableEarlyStopping(EarlyStopping):
     ``best``, ``best_epoch`` and ``wait`` back, and takes the best weights from
     the checkpoint folder; a resumed run then stops, and restores, exactly as
     the uninterrupted run would have.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without a lower val_loss before training stops.
     """
 
     def __init__(self, patience):

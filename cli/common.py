@@ -14,7 +14,18 @@ class UserError(click.ClickException):
 
 
 def user_errors(command):
-    """Turn fastcnn's own errors (and file-system errors) into one-line user errors."""
+    """Turn fastcnn's own errors (and file-system errors) into one-line user errors.
+
+    Parameters
+    ----------
+    command : callable
+        A command's function (put this decorator below the click decorators).
+
+    Returns
+    -------
+    callable
+        ``command``, raising :class:`UserError` for a ``FastcnnError`` or an ``OSError``.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -32,7 +43,19 @@ def user_errors(command):
 
 
 def data_options(command):
-    """--data and the options that say how to read it."""
+    """--data and the options that say how to read it.
+
+    Parameters
+    ----------
+    command : callable
+        Gets the keyword arguments ``data_path``, ``file_column``,
+        ``label_column``, ``no_cache`` and ``on_bad_image``.
+
+    Returns
+    -------
+    callable
+        ``command`` with the five options.
+    """
     options = [
         click.option("--data", "data_path", type=click.Path(dir_okay=True, path_type=str), default=None,
                      help="A labels .csv, a folder of class folders, or an .npz (data + one-hot labels). "
@@ -49,7 +72,18 @@ def data_options(command):
 
 
 def threads_option(command):
-    """--threads: how many threads the kernels may use."""
+    """--threads: how many threads the kernels may use.
+
+    Parameters
+    ----------
+    command : callable
+        Gets the keyword argument ``threads`` (None: the default); pass it to :func:`use_threads`.
+
+    Returns
+    -------
+    callable
+        ``command`` with the option.
+    """
     return click.option(
         "--threads", type=click.IntRange(min=1), default=None,
         help="Most threads the kernels use [default: every core this process may use; "
@@ -57,13 +91,27 @@ def threads_option(command):
 
 
 def use_threads(threads):
-    """Apply --threads (a user error if this process cannot have that many)."""
+    """Apply --threads (a user error if this process cannot have that many).
+
+    Parameters
+    ----------
+    threads : int or None
+        None: every core this process may use.
+    """
     import fastcnn
 
     fastcnn.set_num_threads(threads)
 
 
 def echo_dataset(dataset, err=False):
+    """Print what was loaded: source, size, class counts and the loader's notes.
+
+    Parameters
+    ----------
+    dataset : fastcnn.data.Dataset
+    err : bool, default False
+        Print to stderr (keeps stdout for a command's results).
+    """
     height, width = dataset.image_shape[:2]
     click.echo(f"Data: {dataset.source}: {len(dataset)} images {height}x{width}, "
                f"{len(dataset.class_names)} classes", err=err)
@@ -73,7 +121,15 @@ def echo_dataset(dataset, err=False):
 
 
 def require_images_or_data(images, data_path):
-    """Commands that take image files or --data take exactly one of them."""
+    """Commands that take image files or --data take exactly one of them.
+
+    Parameters
+    ----------
+    images : sequence of str
+        The image file arguments (may be empty).
+    data_path : str or None
+        The --data option.
+    """
     if images and data_path:
         raise UserError("give image files or --data, not both")
     if not images and not data_path:
@@ -81,7 +137,16 @@ def require_images_or_data(images, data_path):
 
 
 def load_trained_model(path):
-    """A saved model, which must know its class names."""
+    """A saved model, which must know its class names.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    fastcnn.Sequential
+    """
     from fastcnn.io import load_model
 
     model = load_model(path)
@@ -95,6 +160,23 @@ def evaluation_data(model, data_path, file_column, label_column, no_cache, on_ba
 
     With ``--data``: every image there.  Without: the validation split of the
     data the model was trained on (recomputed from the seed it recorded).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+        A trained model: its input size, crop and class names are used.
+    data_path : str or None
+    file_column, label_column : str
+        Used with ``data_path``; otherwise the model's recorded ones.
+    no_cache : bool
+        Skip the on-disk decode cache.
+    on_bad_image : {"error", "skip"}, default "error"
+
+    Returns
+    -------
+    dataset : fastcnn.data.Dataset
+    description : str
+        E.g. "the validation split (280 images) of built-in procedural galaxies".
     """
     from fastcnn.data import load_dataset, stratified_split
 
@@ -117,17 +199,46 @@ def evaluation_data(model, data_path, file_column, label_column, no_cache, on_ba
 
 
 def crop_of(model):
-    """The ``--crop`` a saved model was trained with (None: whole images)."""
+    """The ``--crop`` a saved model was trained with (None: whole images).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+
+    Returns
+    -------
+    float or None
+    """
     return model.preprocessing.crop if model.preprocessing is not None else None
 
 
 def history_path(model_path):
-    """``galaxy_model.npz`` -> ``galaxy_model.history.json`` (beside the model)."""
+    """``galaxy_model.npz`` -> ``galaxy_model.history.json`` (beside the model).
+
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+    """
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".history.json")
 
 
 def picture_path(model_path, what):
-    """``galaxy_model.npz`` -> ``galaxy_model.<what>.png`` (beside the model)."""
+    """``galaxy_model.npz`` -> ``galaxy_model.<what>.png`` (beside the model).
+
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+    what : str
+        E.g. ``"roc"``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     model_path = Path(model_path)
     return model_path.with_name(f"{model_path.stem}.{what}.png")

@@ -5,8 +5,7 @@ from pathlib import Path
 import click
 
 from fastcnn.data import Dataset, load_builtin, write_image_folder
-from fastcnn.data.disk import write_npz_in_chunks
-from fastcnn.data.export import write_synthetic_npz
+from fastcnn.data.export import write_npz_in_chunks, write_synthetic_npz
 from fastcnn.data.load import BUILTIN_SIZE
 from fastcnn.data.npz import load_npz
 from fastcnn.classes import GALAXY_CLASSES

@@ -15,6 +15,19 @@ BAD = 1e-2
 
 
 def verdict(error):
+    """What a relative error says about a backward pass.
+
+    Parameters
+    ----------
+    error : float
+        max |analytic - numeric| / max |numeric|.
+
+    Returns
+    -------
+    str
+        "ok" below :data:`GOOD`, "WRONG" from :data:`BAD` on (and for NaN),
+        else a hint to check again.
+    """
     if error < GOOD:
         return "ok"
     if error < BAD:

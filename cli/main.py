@@ -69,7 +69,18 @@ __all__ = ["cli", "main", "UserError"]
 
 
 def main(argv=None):
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``fastcnn``; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    NoReturn
+        Click's standalone mode ends by raising ``SystemExit`` with the exit status.
+    """
     return cli.main(args=argv, prog_name="fastcnn")
 
 

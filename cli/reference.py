@@ -28,7 +28,21 @@ fastcnn benchmark --peers                      # images/s against PyTorch, Keras
 
 
 def commands(group=cli, prefix=()):
-    """(name words, command) for every command, in help order."""
+    """(name words, command) for every command, in help order.
+
+    Parameters
+    ----------
+    group : click.Group, default the ``fastcnn`` group
+    prefix : tuple of str, default ()
+        The words naming ``group`` below ``fastcnn``.
+
+    Yields
+    ------
+    words : tuple of str
+        E.g. ``("data", "synth")``.
+    command : click.Command
+        A command, not a group (groups are descended into).
+    """
     for name in sorted(group.commands):
         command = group.commands[name]
         if isinstance(command, click.Group):
@@ -38,6 +52,14 @@ def commands(group=cli, prefix=()):
 
 
 def reference():
+    """The Markdown of docs/cli.md.
+
+    Returns
+    -------
+    str
+        :data:`INTRO`, then every command's ``--help`` output (at 100 columns)
+        in a section of its own.
+    """
     runner = CliRunner()
     parts = [INTRO, "\n## `fastcnn`\n\n```text\n" + runner.invoke(cli, ["--help"], prog_name="fastcnn", terminal_width=100).output.rstrip()
              + "\n```\n"]

@@ -9,6 +9,20 @@ def _num(value, digits=3):
 
 
 def per_class_table(class_names, scores):
+    """Precision, recall, F1 and support per class, one row each.
+
+    Parameters
+    ----------
+    class_names : sequence of str
+    scores : dict
+        Lists indexed by class: ``"precision"``, ``"recall"`` and ``"f1"``
+        (floats; None or NaN shown as "n/a") and ``"support"`` (ints).
+
+    Returns
+    -------
+    str
+        The table, with a header line.
+    """
     width = max(8, *(len(n) for n in class_names))
     lines = [f"{'class':<{width}}  precision  recall     f1  support"]
     for k, name in enumerate(class_names):
@@ -18,7 +32,19 @@ def per_class_table(class_names, scores):
 
 
 def confusion_table(class_names, counts):
-    """Rows: true class; columns: predicted class."""
+    """Rows: true class; columns: predicted class.
+
+    Parameters
+    ----------
+    class_names : sequence of str
+    counts : array_like of int
+        (classes, classes): ``counts[t, p]`` images of class t predicted as p.
+
+    Returns
+    -------
+    str
+        The table, with a header line.
+    """
     counts = np.asarray(counts)
     width = max(10, *(len(n) for n in class_names)) + 1
     cell = max(7, *(len(n) for n in class_names)) + 1

@@ -5,8 +5,8 @@ options, or from the checkpoint it resumes), loads and splits the data, and
 hands ``Sequential.fit`` a list of callbacks: Keras's own for
 ``--lr-schedule``, ``--early-stopping`` and ``--csv-log``, and the CLI's for
 the record, the checkpoints and a clean stop on Ctrl-C (``cli/callbacks.py``).
+What it reports and writes at the end is in ``cli/train_results.py``.
 """
-import json
 import signal
 import time
 from pathlib import Path
@@ -14,8 +14,6 @@ from pathlib import Path
 import click
 
 import fastcnn
-from fastcnn import viz
-from fastcnn._files import atomic_write
 from fastcnn.callbacks import CSVLogger, LearningRateScheduler, parse_schedule
 from fastcnn.data import load_dataset, stratified_split
 from fastcnn.records import DataSource, Preprocessing, Settings, Split, TrainingRecord
@@ -23,8 +21,8 @@ from fastcnn.warmup import compile_for
 
 from .callbacks import (CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal,
                         trim_csv_log)
-from .common import (UserError, crop_of, data_options, echo_dataset, history_path, picture_path, threads_option,
-                     use_threads, user_errors)
+from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
+from .train_results import report_validation, save_results
 
 
 @click.command()
@@ -149,7 +147,20 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
 
 
 def resumed_run(directory):
-    """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume."""
+    """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume.
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        The checkpoint folder given to ``--resume``.
+
+    Returns
+    -------
+    model : fastcnn.Sequential
+        Compiled, with the weights and optimizer state after the last complete epoch.
+    record : fastcnn.records.TrainingRecord
+        The run's data, split, settings and history so far.
+    """
     checkpoint = directory / CHECKPOINT_NAME
     if not checkpoint.is_file():
         raise UserError(f"no checkpoint to resume in {directory} (expected {checkpoint})")
@@ -167,7 +178,26 @@ def resumed_run(directory):
 
 
 def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
-    """The callbacks for ``fit``, in the order they run, and the StopOnSignal among them."""
+    """The callbacks for ``fit``, in the order they run, and the StopOnSignal among them.
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    record : fastcnn.records.TrainingRecord
+        Its settings say which callbacks; the Recorder keeps it up to date.
+    schedule : callable or None
+        Epoch -> learning rate, for ``LearningRateScheduler``.
+    checkpoint_dir : pathlib.Path or None
+        Created if missing; None: no checkpoints.
+    resuming : bool
+        Restore early stopping's state and trim the CSV log to the checkpoint.
+
+    Returns
+    -------
+    callbacks : list of fastcnn.callbacks.Callback
+    stopper : StopOnSignal
+        The last of ``callbacks``.
+    """
     settings, callbacks = record.settings, []
     if schedule is not None:
         callbacks.append(LearningRateScheduler(schedule))
@@ -190,38 +220,15 @@ def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
 
 
 def where_saved(checkpointer):
-    """Where the last complete epoch is saved, in words."""
+    """Where the last complete epoch is saved, in words.
+
+    Parameters
+    ----------
+    checkpointer : Checkpointer or None
+
+    Returns
+    -------
+    str
+    """
     return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
 
-
-def report_validation(record, val_set, early):
-    """One line: the validation scores of the weights being saved, against the majority-class baseline."""
-    history = record.history
-    if not history.get("val_loss"):
-        return
-    epoch = early.best_epoch if early is not None and early.best_weights is not None else -1
-    if early is not None:
-        stopped = f"stopped early after epoch {record.epochs_done}; " if record.stopped_early else ""
-        click.echo(f"Early stopping: {stopped}keeping the weights of epoch {epoch + 1} (lowest val_loss)")
-    baseline = max(val_set.class_counts().values()) / len(val_set)
-    click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][epoch]:.4f} - "
-               f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
-               f"(majority-class baseline {baseline:.4f})")
-
-
-def save_results(model, record, out, val_set, plots):
-    """The model file, its history beside it and (with ``plots``) the pictures."""
-    fastcnn.save_model(model, out, training=record)
-    with atomic_write(history_path(out), "w") as handle:
-        json.dump(record.history, handle, indent=2)
-        handle.write("\n")
-    click.echo(f"Saved the model to {out} and its history to {history_path(out)}")
-    if plots and record.history:
-        written = [viz.plot_training_curves(record.history, picture_path(out, "training_curves"))]
-        if val_set is not None:
-            probabilities = model.predict(val_set.images, batch_size=64)
-            written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
-                                                     picture_path(out, "confusion_matrix")))
-            written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
-                                        picture_path(out, "roc")))
-        click.echo("Pictures: " + ", ".join(str(p) for p in written))

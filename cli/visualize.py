@@ -14,7 +14,20 @@ from .common import (crop_of, data_options, evaluation_data, load_trained_model,
 
 def round_robin_by_class(labels, limit):
     """Indices of the first galaxy of each class, then the second of each, ...
-    so that a few pictures already show every class."""
+    so that a few pictures already show every class.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        (N,) class indices.
+    limit : int
+        The most indices to return.
+
+    Returns
+    -------
+    list of int
+        Indices into ``labels``.
+    """
     per_class = [list(np.flatnonzero(np.asarray(labels) == k)) for k in np.unique(labels)]
     chosen = []
     for rank in range(max((len(members) for members in per_class), default=0)):

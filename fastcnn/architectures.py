@@ -21,7 +21,21 @@ __all__ = ["galaxy_classifier", "GALAXY_CLASSES"]
 
 
 def galaxy_classifier(input_shape=(128, 128, 3), num_classes=4, seed=0):
-    """The original project's CNN (uncompiled); compile with Adam(1e-3)."""
+    """The original project's CNN (uncompiled); compile with Adam(1e-3).
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (128, 128, 3)
+        One image, (H, W, C_in).
+    num_classes : int, default 4
+        Units of the last Dense layer.
+    seed : int, default 0
+        Seeds the initial weights.
+
+    Returns
+    -------
+    Sequential
+    """
     return Sequential(
         [
             Conv2D(8, 3, strides=2, padding="valid", activation="relu"),

@@ -21,17 +21,39 @@ _current = "numba"
 
 
 def ops():
-    """The namespace of the active backend (``fastcnn.kernels`` by default)."""
+    """The namespace of the active backend (``fastcnn.kernels`` by default).
+
+    Returns
+    -------
+    module
+        ``fastcnn.kernels`` or ``fastcnn.reference``.
+    """
     return BACKENDS[_current]
 
 
 def current_backend():
+    """The active backend's name.
+
+    Returns
+    -------
+    {"numba", "reference"}
+    """
     return _current
 
 
 @contextmanager
 def use_backend(name):
-    """Run the enclosed code with backend ``name`` (``"numba"`` or ``"reference"``)."""
+    """Run the enclosed code with backend ``name`` (``"numba"`` or ``"reference"``).
+
+    Parameters
+    ----------
+    name : {"numba", "reference"}
+
+    Yields
+    ------
+    None
+        The previous backend is restored on leaving, even after an error.
+    """
     global _current
     if name not in BACKENDS:
         raise InvalidArgumentError(f"backend must be one of {sorted(BACKENDS)}, got {name!r}")

@@ -22,7 +22,18 @@ PADDINGS = ("valid", "same")
 
 
 def normalize_pair(value, name):
-    """Turn ``3`` or ``(3, 3)`` into a pair of positive ints, or raise."""
+    """Turn ``3`` or ``(3, 3)`` into a pair of positive ints, or raise.
+
+    Parameters
+    ----------
+    value : int or pair of int
+    name : str
+        How the error message calls it (``"kernel_size"``, ``"strides"``, ...).
+
+    Returns
+    -------
+    (int, int)
+    """
     if isinstance(value, bool):
         raise InvalidArgumentError(f"{name} must be a positive int or a pair of them, got {value!r}")
     if isinstance(value, int):
@@ -45,21 +56,54 @@ def normalize_pair(value, name):
 
 
 def normalize_padding(padding):
-    """Check ``padding`` is ``"valid"`` or ``"same"`` (case-insensitive)."""
+    """Check ``padding`` is ``"valid"`` or ``"same"`` (case-insensitive).
+
+    Parameters
+    ----------
+    padding : str
+
+    Returns
+    -------
+    {"valid", "same"}
+        Lower-cased.
+    """
     if not isinstance(padding, str) or padding.lower() not in PADDINGS:
         raise InvalidArgumentError(f"padding must be 'valid' or 'same', got {padding!r}")
     return padding.lower()
 
 
 def output_length(size, window, stride, padding):
-    """Output length along one axis (``OH`` from ``H, KH, SH``)."""
+    """Output length along one axis (``OH`` from ``H, KH, SH``).
+
+    Parameters
+    ----------
+    size, window, stride : int
+        ``H``, ``KH``, ``SH`` (or ``W``, ``KW``, ``SW``).
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    int
+    """
     if padding == "same":
         return -(-size // stride)  # ceil(size / stride)
     return (size - window) // stride + 1
 
 
 def padding_amounts(size, window, stride, padding):
-    """``(before, after)`` padding along one axis, TensorFlow's rule."""
+    """``(before, after)`` padding along one axis, TensorFlow's rule.
+
+    Parameters
+    ----------
+    size, window, stride : int
+        ``H``, ``KH``, ``SH`` (or ``W``, ``KW``, ``SW``).
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    (int, int)
+        Rows (columns) before and after; the odd one goes after.
+    """
     if padding == "valid":
         return (0, 0)
     out = output_length(size, window, stride, padding)
@@ -73,6 +117,24 @@ def window_geometry(H, W, KH, KW, SH, SW, padding, what="window"):
     Returns ``(OH, OW, (pad_top, pad_bottom), (pad_left, pad_right))`` and
     raises :class:`ShapeError` when the window does not fit (``valid`` padding
     with a window larger than the input).
+
+    Parameters
+    ----------
+    H, W : int
+        Input height and width.
+    KH, KW : int
+        Window height and width.
+    SH, SW : int
+        Strides.
+    padding : {"valid", "same"}
+    what : str, default "window"
+        How the error message calls the window (``"kernel"``, ``"pool window"``).
+
+    Returns
+    -------
+    OH, OW : int
+    pad_h, pad_w : (int, int)
+        ``(pad_top, pad_bottom)`` and ``(pad_left, pad_right)``.
     """
     if padding == "valid" and (KH > H or KW > W):
         raise ShapeError(

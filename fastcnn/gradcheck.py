@@ -32,7 +32,22 @@ DEFAULT_EPS = 1e-6
 def numerical_gradient(f, array, eps=DEFAULT_EPS, indices=None):
     """Central-difference gradient of scalar ``f()`` w.r.t. ``array`` (changed in
     place and restored).  Only ``indices`` (flat positions) are computed when
-    given; the result is a flat array of those partial derivatives."""
+    given; the result is a flat array of those partial derivatives.
+
+    Parameters
+    ----------
+    f : callable
+        ``f() -> float``, reading ``array``.
+    array : ndarray, float64
+        Any shape; must be contiguous, so its flat view writes through.
+    eps : float, default 1e-6
+    indices : sequence of int or None
+        Flat positions to differentiate; None: all.
+
+    Returns
+    -------
+    ndarray, (len(indices),) float64
+    """
     flat = array.reshape(-1)
     if indices is None:
         indices = range(flat.size)
@@ -49,7 +64,18 @@ def numerical_gradient(f, array, eps=DEFAULT_EPS, indices=None):
 
 
 def relative_error(analytic, numeric):
-    """max |analytic - numeric| / max |numeric| (0 when both vanish)."""
+    """max |analytic - numeric| / max |numeric| (0 when both vanish).
+
+    Parameters
+    ----------
+    analytic, numeric : array_like
+        The same number of entries.
+
+    Returns
+    -------
+    float
+        The largest difference over the larger of max |analytic| and max |numeric|.
+    """
     analytic = np.asarray(analytic, dtype=np.float64).ravel()
     numeric = np.asarray(numeric, dtype=np.float64).ravel()
     scale = max(np.abs(numeric).max(initial=0.0), np.abs(analytic).max(initial=0.0))
@@ -66,7 +92,17 @@ def _sample(size, max_entries, rng):
 
 @contextmanager
 def float64_parameters(layers):
-    """Temporarily give every layer float64 copies of its parameters."""
+    """Temporarily give every layer float64 copies of its parameters.
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Yields
+    ------
+    None
+        The original arrays are put back on leaving.
+    """
     saved = [dict(layer.params) for layer in layers]
     try:
         for layer in layers:
@@ -86,6 +122,25 @@ def check_layer(layer, input_shape=None, x=None, batch_size=2, eps=DEFAULT_EPS, 
     normal batch is drawn).  The layer is built if it is not yet.  Returns
     ``{"input": error, "<param>": error, ...}``; ``max_entries`` limits how
     many entries of each array are checked (a random sample).
+
+    Parameters
+    ----------
+    layer : Layer
+    input_shape : tuple of int or None
+        One sample's shape.
+    x : ndarray, (N, ...) or None
+        The batch; copied to float64.
+    batch_size : int, default 2
+        N of the random batch.
+    eps : float, default 1e-6
+    max_entries : int or None
+    seed : int, default 0
+        Seeds the batch, the upstream gradient G and the sample.
+
+    Returns
+    -------
+    dict
+        Array name -> relative error.
     """
     rng = np.random.default_rng(seed)
     if x is None:
@@ -118,6 +173,23 @@ def check_model(model, x, y, eps=DEFAULT_EPS, max_entries=None, seed=0):
 
     Returns ``{"input": error, "<layer>/<kernel|bias>": error, ...}`` for the
     loss the model trains on (fused softmax cross-entropy included).
+
+    Parameters
+    ----------
+    model : Sequential
+        Compiled.
+    x : ndarray, (N, H, W, C_in)
+        Copied to float64.
+    y : ndarray, (N, classes)
+    eps : float, default 1e-6
+    max_entries : int or None
+        Entries checked per array (a random sample); None: all.
+    seed : int, default 0
+
+    Returns
+    -------
+    dict
+        Array name -> relative error.
     """
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64)

@@ -22,6 +22,11 @@ def check_images(x, input_shape, name="x"):
         One sample's shape, e.g. (128, 128, 3).
     name : str
         How error messages call ``x``.
+
+    Returns
+    -------
+    ndarray or row source
+        ``x`` itself.
     """
     if not isinstance(x, np.ndarray) and not getattr(x, "is_row_source", False):
         raise ShapeError(f"{name} must be a NumPy array, got {type(x).__name__}")
@@ -43,6 +48,10 @@ def check_labels(y, n, classes, name="y"):
     y : array_like, shape (n, classes)
     n, classes : int
     name : str
+
+    Returns
+    -------
+    ndarray, (n, classes)
     """
     y = np.asarray(y)
     if y.ndim != 2 or y.shape != (n, classes):

@@ -95,7 +95,18 @@ def save_model(model, path, training=None, include_optimizer=True):
 
 
 def read_config(path):
-    """The JSON config of a model file (checks format and version only)."""
+    """The JSON config of a model file (checks format and version only).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.npz`` model file.
+
+    Returns
+    -------
+    dict
+        The decoded ``config`` member (layout in the module docstring).
+    """
     try:
         with open_model_file(path) as archive:
             return read_model_config(archive, path)
@@ -111,7 +122,20 @@ def load_model(path, compile=True):
     preprocessing and (with ``compile=True``) optimizer and its state.
 
     Anything wrong with the file raises :class:`ModelFileError` (one line);
-    nothing in it is ever unpickled or evaluated."""
+    nothing in it is ever unpickled or evaluated.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.npz`` model file written by :func:`save_model`.
+    compile : bool, default True
+        Compile with the saved optimizer, loss and metrics and restore the
+        optimizer's state, if the file has them; False: an uncompiled model.
+
+    Returns
+    -------
+    Sequential
+    """
     try:
         return _load_model(path, compile)
     except FastcnnError as error:

@@ -20,6 +20,12 @@ class CategoricalCrossentropy:
 
     ``from_logits=True``: the model outputs logits and the softmax is applied
     inside the loss (fused kernel).
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Only the compiled model's plan reads it; :meth:`forward` and
+        :meth:`backward` always take probabilities.
     """
 
     name = "categorical_crossentropy"
@@ -30,13 +36,35 @@ class CategoricalCrossentropy:
         self.from_logits = from_logits
 
     def forward(self, y_true, y_pred):
-        """Mean loss of probabilities ``y_pred`` (N, K) against ``y_true``."""
+        """Mean loss of probabilities ``y_pred`` (N, K) against ``y_true``.
+
+        Parameters
+        ----------
+        y_true : ndarray, (N, classes)
+            One-hot (or soft) labels.
+        y_pred : array_like, (N, classes)
+            Probabilities; renormalised per row, then clipped.
+
+        Returns
+        -------
+        float
+        """
         p = self._normalised(y_pred)
         clipped = np.clip(p, EPSILON, 1.0 - EPSILON)
         return float(-(y_true * np.log(clipped)).sum() / len(y_true))
 
     def backward(self, y_true, y_pred):
-        """dL/dy_pred for :meth:`forward` (zero where the clip is active)."""
+        """dL/dy_pred for :meth:`forward` (zero where the clip is active).
+
+        Parameters
+        ----------
+        y_true : ndarray, (N, classes)
+        y_pred : array_like, (N, classes)
+
+        Returns
+        -------
+        ndarray, (N, classes), ``y_pred``'s dtype
+        """
         y_pred = np.asarray(y_pred)
         total = y_pred.sum(axis=1, keepdims=True)
         p = y_pred / total
@@ -52,6 +80,13 @@ class CategoricalCrossentropy:
         return y_pred / y_pred.sum(axis=1, keepdims=True)
 
     def get_config(self):
+        """What a model file stores to rebuild this loss.
+
+        Returns
+        -------
+        dict
+            ``{"name": "categorical_crossentropy", "from_logits": bool}``.
+        """
         return {"name": self.name, "from_logits": self.from_logits}
 
 
@@ -59,6 +94,16 @@ LOSSES = {"categorical_crossentropy": CategoricalCrossentropy}
 
 
 def get_loss(loss):
+    """The loss object for a name in :data:`LOSSES`, or ``loss`` itself.
+
+    Parameters
+    ----------
+    loss : str or CategoricalCrossentropy
+
+    Returns
+    -------
+    CategoricalCrossentropy
+    """
     if isinstance(loss, CategoricalCrossentropy):
         return loss
     if isinstance(loss, str) and loss in LOSSES:

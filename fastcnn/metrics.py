@@ -31,7 +31,18 @@ def _pair(y_true, y_pred):
 
 
 def categorical_accuracy(y_true, y_pred):
-    """Fraction of samples whose highest predicted class is the true class."""
+    """Fraction of samples whose highest predicted class is the true class.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, (N, classes)
+        One-hot labels and predicted probabilities.
+
+    Returns
+    -------
+    float
+        NaN when N is 0.
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     if len(y_true) == 0:
         return math.nan
@@ -39,7 +50,17 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def average_ranks(scores):
-    """Ranks 1..n of ``scores``; tied scores share the mean of their ranks."""
+    """Ranks 1..n of ``scores``; tied scores share the mean of their ranks.
+
+    Parameters
+    ----------
+    scores : array_like
+        Flattened.
+
+    Returns
+    -------
+    ndarray, (n,) float64
+    """
     scores = np.asarray(scores, dtype=np.float64).ravel()
     order = np.argsort(scores, kind="mergesort")
     sorted_scores = scores[order]
@@ -57,6 +78,15 @@ def roc_auc_binary(labels, scores):
 
     Returns NaN when only one of the two classes is present (the area is
     undefined then).
+
+    Parameters
+    ----------
+    labels, scores : array_like
+        The same size; a label above 0.5 is positive.
+
+    Returns
+    -------
+    float
     """
     labels = np.asarray(labels).ravel() > 0.5
     scores = np.asarray(scores, dtype=np.float64).ravel()
@@ -71,14 +101,33 @@ def roc_auc_binary(labels, scores):
 
 
 def auc_micro(y_true, y_pred):
-    """Keras's default ``AUC()`` on one-hot labels, computed exactly."""
+    """Keras's default ``AUC()`` on one-hot labels, computed exactly.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, (N, classes)
+
+    Returns
+    -------
+    float
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     return roc_auc_binary(y_true.ravel(), y_pred.ravel())
 
 
 def auc_macro(y_true, y_pred):
     """Mean over classes of the one-vs-rest ROC AUC (classes absent from
-    ``y_true``, whose AUC is undefined, are left out of the mean)."""
+    ``y_true``, whose AUC is undefined, are left out of the mean).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, (N, classes)
+
+    Returns
+    -------
+    float
+        NaN when no class has an AUC.
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     per_class = [roc_auc_binary(y_true[:, k], y_pred[:, k]) for k in range(y_true.shape[1])]
     defined = [a for a in per_class if not math.isnan(a)]
@@ -94,14 +143,34 @@ METRICS = {
 
 
 def get_metric(name):
-    """``(name, function)`` for a metric name in :data:`METRICS`."""
+    """``(name, function)`` for a metric name in :data:`METRICS`.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    (str, callable)
+        ``function(y_true, y_pred) -> float``.
+    """
     if isinstance(name, str) and name in METRICS:
         return name, METRICS[name]
     raise InvalidArgumentError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
 
 
 def confusion_matrix(true_index, predicted_index, num_classes):
-    """counts[i, j] = number of samples of true class i predicted as class j."""
+    """counts[i, j] = number of samples of true class i predicted as class j.
+
+    Parameters
+    ----------
+    true_index, predicted_index : array_like of int, (N,)
+    num_classes : int
+
+    Returns
+    -------
+    ndarray, (classes, classes) int64
+    """
     true_index = np.asarray(true_index, dtype=np.int64)
     predicted_index = np.asarray(predicted_index, dtype=np.int64)
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -116,6 +185,17 @@ def per_class_scores(counts):
     recall_k    = counts[k, k] / (row k sum)      (of the true k, how many were found)
     F1_k        = 2 precision recall / (precision + recall)
     Undefined ratios (0 / 0) are NaN.
+
+    Parameters
+    ----------
+    counts : array_like, (classes, classes)
+        A :func:`confusion_matrix`.
+
+    Returns
+    -------
+    dict
+        ``"precision"``, ``"recall"``, ``"f1"`` (float64) and ``"support"``
+        (int64, true samples per class): each (classes,).
     """
     counts = np.asarray(counts, dtype=np.float64)
     hits = np.diag(counts)

@@ -90,7 +90,12 @@ class FlatParameters:
         raise KeyError(f"{layer.name}/{key}")
 
     def is_current(self):
-        """False when a layer's parameter array was replaced (not written into) since the buffers were made."""
+        """False when a layer's parameter array was replaced (not written into) since the buffers were made.
+
+        Returns
+        -------
+        bool
+        """
         views = iter(self.param_views)
         return all(layer.params[key] is next(views) for layer in self.layers for key in layer.params)
 

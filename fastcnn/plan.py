@@ -21,8 +21,8 @@ import numpy as np
 
 from .backend import ops
 from .inputs import as_model_input
-from .kernels.softmax import _softmax_forward
-from .kernels.softmax_cross_entropy import _softmax_cross_entropy
+from .kernels.softmax import softmax_forward_unchecked
+from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
 from .layers.activations import ReLU, Softmax
 from .layers.linear import LinearLayer
 from .layers.dense import Dense
@@ -105,7 +105,20 @@ class Plan:
 
     # -- one batch -----------------------------------------------------------------
     def batch_source(self, x, rows):
-        """(array, rows) for the first stage: the data set itself when it can read it, else the batch."""
+        """(array, rows) for the first stage: the data set itself when it can read it, else the batch.
+
+        Parameters
+        ----------
+        x : ndarray or RowView, (N_total, H, W, C) uint8 or float
+            The whole data set.
+        rows : ndarray of int, (N,)
+            The batch's row numbers in ``x``.
+
+        Returns
+        -------
+        source, rows : ndarray
+            ``x`` uncopied (or the array a RowView views) and the batch's rows in it, or the batch and 0..N-1.
+        """
         first = self.stages[0]
         if hasattr(x, "base_rows"):  # a RowView: some rows of a larger array (a train/validation split)
             x, rows = x.base_rows(rows)
@@ -116,7 +129,19 @@ class Plan:
         return as_model_input(np.asarray(x[rows]), self.layers[0], dtype), np.arange(len(rows))
 
     def forward(self, x, rows, training):
-        """The head for x[rows]: logits when the loss is fused, else the model's output."""
+        """The head for x[rows]: logits when the loss is fused, else the model's output.
+
+        Parameters
+        ----------
+        x, rows : ndarray
+            As :meth:`batch_source` returns them.
+        training : bool
+
+        Returns
+        -------
+        ndarray, (N, classes)
+            Often a stage's buffer: overwritten by the next forward of this batch size.
+        """
         share_cores()  # fewer threads while other programs keep cores busy (fastcnn.threads)
         h = x
         for stage in self.stages:
@@ -131,7 +156,19 @@ class Plan:
         return self._rows[:n]
 
     def loss_head(self, head, y):
-        """(loss, probabilities, dL/d head) for the output of :meth:`forward`."""
+        """(loss, probabilities, dL/d head) for the output of :meth:`forward`.
+
+        Parameters
+        ----------
+        head : ndarray, (N, classes)
+        y : ndarray, (N, classes)
+            One-hot (or soft) labels.
+
+        Returns
+        -------
+        loss : float
+        probabilities, d_head : ndarray, (N, classes)
+        """
         y = np.ascontiguousarray(y, dtype=head.dtype)
         if self.fusion is None:
             return self.loss.forward(y, head), head, self.loss.backward(y, head)
@@ -141,29 +178,64 @@ class Plan:
         if (n, k) not in self.head_buffers:
             self.head_buffers[(n, k)] = (np.empty_like(head), np.empty_like(head), np.empty(n, np.float64))
         p, dz, sample_loss = self.head_buffers[(n, k)]
-        _softmax_cross_entropy(head, y, p, dz, sample_loss)
+        softmax_cross_entropy_unchecked(head, y, p, dz, sample_loss)
         return float(sample_loss.mean()), p, dz
 
     def backward(self, d, need_input_gradient=False):
-        """Backward through every stage, from dL/d head; the first stage skips dL/dx unless asked."""
+        """Backward through every stage, from dL/d head; the first stage skips dL/dx unless asked.
+
+        Parameters
+        ----------
+        d : ndarray, (N, classes)
+            dL/d head, from :meth:`loss_head`; the stages write the weights' gradients into the flat buffer.
+        need_input_gradient : bool, default False
+
+        Returns
+        -------
+        ndarray, (N,) + the model's input shape, or None
+            dL/dx; may be None unless asked for (a ConvPoolStage gives None for uint8 pixels).
+        """
         for index in range(len(self.stages) - 1, -1, -1):
             d = self.stages[index].backward(d, need_input_gradient or index > 0)
         return d
 
     def outputs(self, head):
-        """The model's outputs from :meth:`forward`'s head (the softmax, when it was left to the loss)."""
+        """The model's outputs from :meth:`forward`'s head (the softmax, when it was left to the loss).
+
+        Parameters
+        ----------
+        head : ndarray, (N, classes)
+
+        Returns
+        -------
+        ndarray, (N, classes)
+        """
         if self.fusion not in ("activation", "layer"):
             return head
         if not self.fast:
             return ops().softmax_forward(head)
         p = np.empty_like(head)
-        _softmax_forward(head, p)
+        softmax_forward_unchecked(head, p)
         return p
 
     def train_step(self, x, rows, y, optimizer):
         """One optimizer step on x[rows]; returns (loss, probabilities, number of non-finite weights).
 
         Nothing is updated when the loss is not finite.
+
+        Parameters
+        ----------
+        x, rows : ndarray
+            The data set and the batch's row numbers in it (see :meth:`batch_source`).
+        y : ndarray, (N, classes)
+        optimizer : Optimizer
+
+        Returns
+        -------
+        loss : float
+        probabilities : ndarray, (N, classes)
+            The predictions made before the step.
+        not_finite : int
         """
         head = self.forward(*self.batch_source(x, rows), training=True)
         loss, probabilities, d_head = self.loss_head(head, y)

@@ -30,6 +30,20 @@ def format_logs(logs):
 
 
 class ProgressBar:
+    """Keras's ``12/224 [=>....] - ETA: 3s - loss: ...`` bar for one epoch.
+
+    Parameters
+    ----------
+    total_steps : int
+        Batches in the epoch.
+    stream : file-like, default sys.stdout
+        Redrawn in place only if it is a terminal (``isatty``).
+    width : int, default 30
+        Characters between the brackets.
+    interval : float, default 0.1
+        Least seconds between redraws.
+    """
+
     def __init__(self, total_steps, stream=None, width=30, interval=0.1):
         self.total = max(int(total_steps), 1)
         self.stream = stream if stream is not None else sys.stdout
@@ -56,7 +70,15 @@ class ProgressBar:
         return line + (" - " + format_logs(logs) if logs else "")
 
     def update(self, step, logs=None):
-        """Redraw (terminals only, at most every ``interval`` seconds)."""
+        """Redraw (terminals only, at most every ``interval`` seconds).
+
+        Parameters
+        ----------
+        step : int
+            Batches done so far (1-based).
+        logs : dict or None
+            Shown after the timing.
+        """
         now = time.perf_counter()
         if self.live and (now - self._last_draw >= self.interval or step >= self.total):
             self._last_draw = now
@@ -64,6 +86,13 @@ class ProgressBar:
             self.stream.flush()
 
     def finish(self, logs=None):
+        """Write the finished line (total time, ms/step, ``logs``) and a newline, terminal or not.
+
+        Parameters
+        ----------
+        logs : dict or None
+            The epoch's logs.
+        """
         self.stream.write(("\r" if self.live else "") + self._line(self.total, logs) + ("\033[K" if self.live else "") + "\n")
         self.stream.flush()
 
@@ -73,6 +102,15 @@ class ProgressLogger(Callback):
 
     ``fit`` adds it last, so the epoch line shows whatever the other
     callbacks added to the logs.
+
+    Parameters
+    ----------
+    verbose : {0, 1, 2}
+    x : ndarray or row source
+        The training images (only counted).
+    x_val : ndarray or row source or None
+        The validation images (only counted).
+    batch_size : int
     """
 
     def __init__(self, verbose, x, x_val, batch_size):
@@ -96,7 +134,19 @@ class ProgressLogger(Callback):
         self.correct, self.seen = 0, 0
 
     def batch_done(self, step, mean_loss, probabilities, y):
-        """Redraw the bar after a batch (the running loss and accuracy of the epoch)."""
+        """Redraw the bar after a batch (the running loss and accuracy of the epoch).
+
+        Parameters
+        ----------
+        step : int
+            The batch, 0-based.
+        mean_loss : float
+            The epoch's mean loss so far.
+        probabilities : ndarray, (B, classes)
+            The batch's predictions.
+        y : ndarray, (B, classes)
+            The batch's one-hot labels.
+        """
         if self.bar is not None:
             self.correct += int((probabilities.argmax(1) == y.argmax(1)).sum())
             self.seen += len(y)

@@ -77,7 +77,18 @@ class Preprocessing:
 
     @classmethod
     def from_dict(cls, data):
-        """From a model file's ``preprocessing`` entry (None or {} when it has none)."""
+        """From a model file's ``preprocessing`` entry (None or {} when it has none).
+
+        Parameters
+        ----------
+        data : dict or None
+            Unknown keys are ignored.
+
+        Returns
+        -------
+        Preprocessing or None
+            None when ``data`` is empty.
+        """
         data = _dict(data, "preprocessing")
         if not data:
             return None
@@ -85,11 +96,22 @@ class Preprocessing:
         return cls(**{key: value for key, value in data.items() if key in known})
 
     def to_dict(self):
-        """The JSON-able form written into a model file."""
+        """The JSON-able form written into a model file.
+
+        Returns
+        -------
+        dict
+            ``{"image_size": [height, width], "crop": float or None, "pixels": str}``.
+        """
         return {"image_size": list(self.image_size), "crop": self.crop, "pixels": self.pixels}
 
     def describe(self):
-        """One line for ``fastcnn summary``."""
+        """One line for ``fastcnn summary``.
+
+        Returns
+        -------
+        str
+        """
         crop = f", central {self.crop:g} kept" if self.crop is not None else ""
         return f"resized to {self.image_size[0]}x{self.image_size[1]}{crop}, pixels {self.pixels}"
 
@@ -177,7 +199,17 @@ class TrainingRecord:
 
     @classmethod
     def from_dict(cls, data):
-        """From a model file's ``training`` entry (old files included)."""
+        """From a model file's ``training`` entry (old files included).
+
+        Parameters
+        ----------
+        data : dict or None
+            Missing fields take their defaults; unknown keys are ignored.
+
+        Returns
+        -------
+        TrainingRecord
+        """
         data = _dict(data, "training")
         parts = {}
         for name, part in (("data", DataSource), ("split", Split), ("settings", Settings)):
@@ -200,5 +232,11 @@ class TrainingRecord:
                    bool(data.get("stopped_early", False)))
 
     def to_dict(self):
-        """The JSON-able form written into a model file."""
+        """The JSON-able form written into a model file.
+
+        Returns
+        -------
+        dict
+            The fields, with the parts as nested dicts (None when absent).
+        """
         return dataclasses.asdict(self)

@@ -1,7 +1,8 @@
 """The stages a compiled model runs: each calls its kernels with arrays made once per batch size.
 
 A :class:`fastcnn.plan.Plan` is a list of stages.  Every stage has
-``forward(x, rows, training)`` and ``backward(d, need_dx)``:
+``forward(x, rows, training)`` and ``backward(d, need_dx)`` (their base,
+:class:`fastcnn.stage.Stage`, documents them):
 
 * :class:`ConvPoolStage`: ``Conv2D`` (ReLU or no activation) followed by a
   2x2, stride-2, unpadded ``MaxPool2D``, as one fused kernel in each
@@ -24,37 +25,31 @@ from ._jit import LANES
 from .geometry import window_geometry
 from .kernels import conv2d_relu_maxpool2d as conv_pool
 from .kernels.conv2d import PIXEL_SCALE
-from .kernels.dense import _dense_backward, _dense_forward
+from .kernels.dense import dense_backward_unchecked, dense_forward_unchecked
 from .layers.activations import ReLU
 from .layers.conv2d import Conv2D
 from .layers.maxpool2d import MaxPool2D
-
-
-class Stage:
-    """One step of the plan: ``forward(x, rows, training)``, ``backward(d, need_dx)``.
-
-    ``rows`` selects the batch out of ``x`` (only the first stage gets a
-    whole data set; later stages get rows = 0..N-1).  Buffers are made per
-    batch size and reused.
-    """
-
-    reads_rows = False  # True: forward() may be given a whole data set and the batch's row numbers
-
-    def __init__(self):
-        self._buffers = {}
-
-    def buffers(self, n):
-        if n not in self._buffers:
-            if len(self._buffers) > 4:  # at most a few batch sizes are in use at a time
-                self._buffers.clear()
-            self._buffers[n] = self.make_buffers(n)
-        return self._buffers[n]
-
-    def make_buffers(self, n):
-        return {}
+from .stage import Stage
 
 
 class ConvPoolStage(Stage):
+    """``Conv2D`` (ReLU or no activation) and the 2x2, stride-2, unpadded ``MaxPool2D`` after it, fused.
+
+    It ``reads_rows``: as the first stage it takes the batch, uint8 pixels
+    included, straight out of the data set (for pixels, the 1/255 goes into
+    the kernel and no dx is computed).  With ``"same"`` padding it pads the
+    batch first.
+
+    Parameters
+    ----------
+    conv : Conv2D
+        Built, and fusable with ``pool`` (:func:`fuses_with_pool`).
+    pool : MaxPool2D
+        The layer after ``conv``.
+    dw, db : ndarray
+        The views of the flat gradient buffer for ``conv``'s kernel and bias.
+    """
+
     reads_rows = True
 
     def __init__(self, conv, pool, dw, db):
@@ -85,8 +80,8 @@ class ConvPoolStage(Stage):
         kernel = self.conv.params["kernel"]
         if x.dtype == np.uint8:  # (x / 255) * w == x * (w / 255)
             kernel = np.multiply(kernel, kernel.dtype.type(PIXEL_SCALE), out=self.scaled_kernel)
-        conv_pool._conv2d_relu_maxpool2d_forward(x, rows, kernel, self.conv.params["bias"], self.SH, self.SW,
-                                                 self.relu, b["pooled"], b["argmax"])
+        conv_pool.conv2d_relu_maxpool2d_forward_unchecked(x, rows, kernel, self.conv.params["bias"], self.SH,
+                                                          self.SW, self.relu, b["pooled"], b["argmax"])
         self.x, self.rows = x, rows
         return b["pooled"]
 
@@ -97,9 +92,9 @@ class ConvPoolStage(Stage):
             np.copyto(self.kernel_t, self.conv.params["kernel"].transpose(0, 1, 3, 2))
         dxp = b["dxp"] if need_dx else b["dxp"][:0]
         x_scale = self.dw.dtype.type(PIXEL_SCALE if self.x.dtype == np.uint8 else 1.0)
-        conv_pool._conv2d_relu_maxpool2d_backward(dpooled, b["pooled"], b["argmax"], self.x, self.rows,
-                                                  self.kernel_t, x_scale, self.SH, self.SW, self.relu, b["bounds"],
-                                                  b["parts"], self.dw, self.db, dxp)
+        conv_pool.conv2d_relu_maxpool2d_backward_unchecked(dpooled, b["pooled"], b["argmax"], self.x, self.rows,
+                                                           self.kernel_t, x_scale, self.SH, self.SW, self.relu,
+                                                           b["bounds"], b["parts"], self.dw, self.db, dxp)
         self.conv.grads["kernel"], self.conv.grads["bias"] = self.dw, self.db
         if not need_dx:
             return None
@@ -107,6 +102,16 @@ class ConvPoolStage(Stage):
 
 
 class DenseStage(Stage):
+    """``Dense`` with its ReLU fused; a softmax activation is left to the fused loss (it outputs the logits).
+
+    Parameters
+    ----------
+    dense : Dense
+        Built.
+    dw, db : ndarray
+        The views of the flat gradient buffer for its kernel and bias.
+    """
+
     def __init__(self, dense, dw, db):
         super().__init__()
         self.dense, self.dw, self.db = dense, dw, db
@@ -120,7 +125,7 @@ class DenseStage(Stage):
 
     def forward(self, x, rows, training):
         b = self.buffers(len(x))
-        _dense_forward(x, self.dense.params["kernel"], self.dense.params["bias"], self.relu, b["out"])
+        dense_forward_unchecked(x, self.dense.params["kernel"], self.dense.params["bias"], self.relu, b["out"])
         self.x = x
         return b["out"]
 
@@ -128,12 +133,14 @@ class DenseStage(Stage):
         b = self.buffers(len(self.x))
         np.copyto(self.kernel_t, self.dense.params["kernel"].T)
         dx = b["dx"] if need_dx else b["dx"][:0]
-        _dense_backward(dout, b["out"], self.x, self.kernel_t, self.relu, b["g"], dx, self.dw, self.db)
+        dense_backward_unchecked(dout, b["out"], self.x, self.kernel_t, self.relu, b["g"], dx, self.dw, self.db)
         self.dense.grads["kernel"], self.dense.grads["bias"] = self.dw, self.db
         return dx if need_dx else None
 
 
 class FlattenStage(Stage):
+    """A ``Flatten`` layer: a reshape, (N, H, W, C) -> (N, H*W*C), and back for the gradient."""
+
     def forward(self, x, rows, training):
         self.shape = x.shape
         return x.reshape(len(x), -1)
@@ -147,6 +154,15 @@ class LayerStage(Stage):
 
     With ``linear=True`` (the last layer, whose softmax the loss takes over)
     it stops at the layer's linear part: ``forward_linear``/``backward_linear``.
+
+    Parameters
+    ----------
+    layer : Layer
+        Built.
+    grad_views : dict of str to ndarray
+        The layer's views of the flat gradient buffer, by key: after each
+        backward its gradients are copied there and ``layer.grads`` points at them.
+    linear : bool, default False
     """
 
     def __init__(self, layer, grad_views, linear=False):
@@ -170,7 +186,18 @@ class LayerStage(Stage):
 
 
 def fuses_with_pool(conv, pool):
-    """True when Conv2D ``conv`` followed by ``pool`` runs as one ConvPoolStage."""
+    """True when Conv2D ``conv`` followed by ``pool`` runs as one ConvPoolStage.
+
+    Parameters
+    ----------
+    conv, pool : Layer
+        Two consecutive layers.
+
+    Returns
+    -------
+    bool
+        For a ReLU or no activation, a 2x2, stride-2, unpadded pool and C_out a multiple of LANES.
+    """
     return (isinstance(conv, Conv2D) and isinstance(pool, MaxPool2D)
             and (conv.activation is None or isinstance(conv.activation, ReLU))
             and pool.pool_size == (2, 2) and pool.strides == (2, 2) and pool.padding == "valid"

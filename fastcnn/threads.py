@@ -35,7 +35,13 @@ from .errors import InvalidArgumentError
 
 
 def usable_cores():
-    """The number of cores this process may run on."""
+    """The number of cores this process may run on.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
@@ -51,7 +57,12 @@ CHECK_INTERVAL = 0.5
 
 
 def max_threads():
-    """The size of Numba's thread pool: the most threads :func:`set_num_threads` accepts."""
+    """The size of Numba's thread pool: the most threads :func:`set_num_threads` accepts.
+
+    Returns
+    -------
+    int
+    """
     return int(numba.config.NUMBA_NUM_THREADS)
 
 
@@ -70,6 +81,12 @@ def set_num_threads(n=None, share=True):
 
     With ``share=True`` (the default) fastcnn uses fewer while other
     programs keep cores busy; ``share=False`` keeps exactly ``n``.
+
+    Parameters
+    ----------
+    n : int or None
+        At most :func:`max_threads`.
+    share : bool, default True
     """
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise InvalidArgumentError(f"the number of threads must be a positive integer, got {n!r}")
@@ -83,12 +100,23 @@ def set_num_threads(n=None, share=True):
 
 
 def get_num_threads():
-    """The number of threads the kernels run on now."""
+    """The number of threads the kernels run on now.
+
+    Returns
+    -------
+    int
+    """
     return int(numba.get_num_threads())
 
 
 def threads_in_use():
-    """A line for logs: how many threads the kernels use now, and why."""
+    """A line for logs: how many threads the kernels use now, and why.
+
+    Returns
+    -------
+    str
+        E.g. ``"2 threads (fewer while other programs keep cores busy)"``.
+    """
     count = get_num_threads()
     text = f"{count} thread{'s' if count != 1 else ''}"
     if count < _wanted():

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .callbacks import CallbackList, History
+from .callbacks.base import CallbackList, History
 from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
 from .inputs import check_count
 from .progress import ProgressLogger, format_logs
@@ -21,6 +21,31 @@ from .progress import ProgressLogger, format_logs
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
         seed=None, verbose=1, callbacks=None, initial_epoch=0):
     """Train ``model`` for ``epochs`` passes over (x, y); see :meth:`fastcnn.Sequential.fit`.
+
+    Parameters
+    ----------
+    model : Sequential
+        Compiled; ``self`` when called as ``model.fit``.
+    x : ndarray or row source, (N, H, W, C_in) float or uint8
+    y : ndarray, (N, classes)
+        One-hot labels.
+    epochs : int, default 1
+        Epochs to run, counted from ``initial_epoch`` (Keras's ``epochs`` is
+        the index to stop at instead).
+    batch_size : int, default 32
+    validation_data : (x_val, y_val) or None
+        Evaluated after every epoch (``val_*`` logs); wins over ``validation_split``.
+    validation_split : float in [0, 1), default 0.0
+        Fraction of (x, y) held out from its *end*, before shuffling, as in Keras.
+    shuffle : bool, default True
+        A fresh permutation every epoch.
+    seed : int or None
+        Seeds the shuffling; None draws from ``model.shuffle_rng``.
+    verbose : {0, 1, 2}, default 1
+        Silent, a progress bar, or one line per epoch.
+    callbacks : list of Callback or None
+    initial_epoch : int, default 0
+        The first epoch's index (to resume a run).
 
     Returns
     -------
@@ -116,7 +141,19 @@ def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
 
 
 def divergence(model, loss):
-    """What went wrong in a step whose loss or weights stopped being finite, in words."""
+    """What went wrong in a step whose loss or weights stopped being finite, in words.
+
+    Parameters
+    ----------
+    model : Sequential
+    loss : float
+        The step's loss.
+
+    Returns
+    -------
+    str
+        The loss if it is not finite, else the first weight that is not.
+    """
     if not math.isfinite(loss):
         return f"loss became {loss} (check the learning rate and the input scaling)"
     name = next(name for name, value, _ in model.parameters() if not np.isfinite(value).all())
@@ -126,9 +163,21 @@ def divergence(model, loss):
 def evaluate(model, x, y, batch_size=32, verbose=0):
     """``{"loss": ..., <metric>: ...}`` of ``model`` over the whole of (x, y); see :meth:`fastcnn.Sequential.evaluate`.
 
+    Parameters
+    ----------
+    model : Sequential
+        Compiled; ``self`` when called as ``model.evaluate``.
+    x : ndarray or row source, (N, H, W, C_in) float or uint8
+    y : ndarray, (N, classes)
+        One-hot labels.
+    batch_size : int, default 32
+    verbose : int, default 0
+        Print the logs when true.
+
     Returns
     -------
     dict
+        Metric name -> float.
     """
     model.require_compiled()
     x, y = model.check_data(x, y)

@@ -51,7 +51,17 @@ def _calls(dtype):
 
 
 def compile_all(dtypes=(np.float32, np.float64)):
-    """Call every kernel once per dtype; returns ``{"name[dtype]": seconds}``."""
+    """Call every kernel once per dtype; returns ``{"name[dtype]": seconds}``.
+
+    Parameters
+    ----------
+    dtypes : sequence of numpy dtype, default (float32, float64)
+
+    Returns
+    -------
+    dict
+        ``"conv2d_forward[float32]"`` and so on -> seconds (float).
+    """
     timings = {}
     for dtype in dtypes:
         for name, call in _calls(np.dtype(dtype)).items():
@@ -64,7 +74,21 @@ def compile_all(dtypes=(np.float32, np.float64)):
 def compile_for(model, x, y):
     """Compile (or load from the cache) exactly the kernels that training
     ``model`` on data like ``x`` will call, using one sample and changing
-    nothing; returns the seconds it took."""
+    nothing; returns the seconds it took.
+
+    Parameters
+    ----------
+    model : Sequential
+        Compiled.
+    x : ndarray or row source, (N, H, W, C_in) float or uint8
+        Only ``x[:1]`` is used.
+    y : array_like, (N, classes)
+        Only ``y[:1]`` is used.
+
+    Returns
+    -------
+    float
+    """
     start = time.perf_counter()
     model.loss_and_gradients(x[:1], np.asarray(y[:1]))
     if model.optimizer is not None and model.optimizer.slot_names == ("m", "v"):

@@ -61,3 +61,16 @@ def rewrite_model_file(source, target=None, edit_config=None, edit_arrays=None):
         edit_arrays(arrays)
     arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
     np.savez(target or source, **arrays)
+
+
+def png_pixels(path, min_width=200, min_height=150):
+    """A PNG's RGB pixels (H, W, 3) uint8, after checking its format, its size and that it shows something."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        assert picture.format == "PNG", path
+        pixels = np.asarray(picture.convert("RGB"))
+    height, width = pixels.shape[:2]
+    assert width >= min_width and height >= min_height, (path, width, height)
+    assert pixels.std() > 10 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 16, f"{path} looks blank"
+    return pixels

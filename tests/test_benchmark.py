@@ -35,6 +35,7 @@ def test_a_missing_framework_is_skipped_with_its_reason():
     assert "KeyError" in worker.ready["error"]
 
 
+@pytest.mark.slow
 def test_run_and_table(monkeypatch):
     seen = []
     result = run_benchmark(1, "random", peers=False, rounds=2, images=256, tasks=(("train", 32),),
@@ -51,6 +52,7 @@ def test_run_and_table(monkeypatch):
     assert json.loads(json.dumps(fake.to_json()))["results"][0]["images_per_second"] == 100
 
 
+@pytest.mark.slow
 def test_cli_prints_the_table_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(cli, ["benchmark", "--threads", "1", "--rounds", "1", "--images", "256",

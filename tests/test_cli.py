@@ -12,6 +12,7 @@ from PIL import Image
 
 import fastcnn
 from fastcnn_cli.main import cli
+from tests.helpers import png_pixels
 
 
 @pytest.fixture(autouse=True)
@@ -85,9 +86,11 @@ def test_train_on_a_labels_csv(trained, tmp_path):
     model = fastcnn.load_model(out)
     assert model.class_names == ("bright", "dark", "red")
     assert model.training_info.epochs_done == 3 and model.training_info.settings.epochs == 3
-    for picture in ("training_curves", "confusion_matrix", "roc"):
-        path = tmp_path / f"model.{picture}.png"
-        assert path.is_file() and Image.open(path).size[0] > 400, picture
+    assert history["val_loss"] == model.training_info.history["val_loss"]
+    pictures = re.search(r"Pictures: (.*)", text).group(1).split(", ")
+    assert pictures == [str(tmp_path / f"model.{p}.png") for p in ("training_curves", "confusion_matrix", "roc")]
+    for path in pictures:
+        png_pixels(path, 400, 300)
 
 
 def test_same_seed_same_figures(tmp_path, shapes_csv):
@@ -119,6 +122,8 @@ def test_train_on_an_npz_file(tmp_path):
                  "--out", tmp_path / "n.npz")
     assert result.exit_code == 0, result.output
     assert "Normal 5, Ringed 5, Merger 5, Other 5" in result.output
+    assert f"Saved the model to {tmp_path / 'n.npz'}" in result.output
+    assert fastcnn.load_model(tmp_path / "n.npz").class_names == ("Normal", "Ringed", "Merger", "Other")
 
 
 def test_evaluate_defaults_to_the_validation_split(trained):
@@ -180,9 +185,12 @@ def test_evaluate_plots(trained, tmp_path):
     result = run("evaluate", out, "--plots")
     assert result.exit_code == 0, result.output
     for picture in ("evaluate.confusion_matrix", "evaluate.roc"):
-        assert (tmp_path / f"model.{picture}.png").is_file()
+        path = tmp_path / f"model.{picture}.png"
+        assert str(path) in result.output  # the command says where it wrote them
+        png_pixels(path, 300, 300)
 
 
+@pytest.mark.slow
 def test_visualize_draws_every_layer(trained, shapes_csv, tmp_path):
     out, _ = trained
     result = run("visualize", out, "--data", shapes_csv, "--limit", 3, "--out", tmp_path / "viz")
@@ -192,9 +200,11 @@ def test_visualize_draws_every_layer(trained, shapes_csv, tmp_path):
     assert len(written) == 1 + 3 * 6  # filters + per galaxy: prediction, 4 layers, dense
     stems = {name.split("_")[0] for name in written if name != "filters_conv2d.png"}
     assert stems == {"0", "1", "2"}  # one galaxy of each class first (rows 0, 1, 2 differ in class)
+    for name in written:
+        png_pixels(tmp_path / "viz" / name, 300, 100)
     result = run("visualize", out, shapes_csv.parent / "imgs" / "5.png", "--out", tmp_path / "one")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "one" / "5_prediction.png").is_file()
+    png_pixels(tmp_path / "one" / "5_prediction.png", 300, 400)
 
 
 def test_gradcheck_reports_every_layer():
@@ -208,7 +218,8 @@ def test_gradcheck_of_a_saved_model(trained):
     out, _ = trained
     result = run("gradcheck", out, "--input-size", 32, "--entries", 5)
     assert result.exit_code == 0, result.output
-    assert "whole model, loss" in result.output
+    assert "whole model, loss" in result.output and "dense_1/kernel" in result.output
+    assert re.search(r"worst relative error \d\.\d\de-\d\d: ok", result.output)
 
 
 def test_data_synth_to_npz_then_train_on_it(tmp_path):
@@ -250,10 +261,15 @@ def test_warmup_reports_its_time():
     assert re.search(r"\d+ kernel variants (compiled|loaded from the on-disk cache) in \d+\.\d\d s", result.output)
 
 
-def test_bad_option_values_exit_2():
-    assert run("train", "--epochs", 0).exit_code == 2
-    assert run("train", "--val-split", 1.5).exit_code == 2
-    assert run("frobnicate").exit_code == 2
+@pytest.mark.parametrize("args,message", [
+    (("train", "--epochs", 0), "Error: Invalid value for '--epochs': 0 is not in the range x>=1."),
+    (("train", "--val-split", 1.5), "Error: Invalid value for '--val-split': 1.5 is not in the range 0<=x<1."),
+    (("frobnicate",), "Error: No such command 'frobnicate'."),
+])
+def test_bad_option_values_exit_2_with_the_reason(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == message
 
 
 @pytest.mark.skipif(shutil.which("fastcnn") is None, reason="the fastcnn console script is not installed")

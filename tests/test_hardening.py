@@ -60,6 +60,7 @@ def wait_for(path, process, timeout=300):
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_cleanly_and_resuming_is_bit_identical(tmp_path, signum, status):
     process = start_training(tmp_path, "interrupted")

@@ -16,9 +16,9 @@ import fastcnn.kernels
 from fastcnn._jit import JIT_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
+#: every module of the kernels package, the private ones holding loops and helpers included
 KERNEL_MODULES = [
-    importlib.import_module(f"fastcnn.kernels.{info.name}")
-    for info in pkgutil.iter_modules(fastcnn.kernels.__path__) if not info.name.startswith("_")
+    importlib.import_module(f"fastcnn.kernels.{info.name}") for info in pkgutil.iter_modules(fastcnn.kernels.__path__)
 ]
 
 
@@ -32,7 +32,7 @@ def jitted_functions():
 def test_every_kernel_uses_the_shared_jit_options():
     found = dict(jitted_functions())
     # a forward and a backward per op (the fused conv+pool included), the fused
-    # loss, maxpool's window_range and window_argmax helpers, the fused kernels' prefetch helper,
+    # loss, maxpool's _window_range and _window_argmax helpers, the fused kernels' prefetch_item helper,
     # the Adam step
     assert len(found) == 17
     for name, dispatcher in found.items():
@@ -56,6 +56,7 @@ def run_python(code, env_extra):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_every_kernel_is_cached_on_disk(tmp_path):
     """Compile into an empty cache dir (no 'Cannot cache' warning allowed),
     then a second process must load every kernel from that cache."""

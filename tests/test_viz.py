@@ -10,6 +10,7 @@ import fastcnn
 from fastcnn import viz
 from fastcnn.metrics import confusion_matrix, roc_auc_binary, roc_curve
 from fastcnn.viz import evaluation, network, training
+from tests.helpers import png_pixels as png
 
 CLASSES = ("Normal", "Ringed", "Merger", "Other")
 
@@ -39,17 +40,6 @@ def figures(monkeypatch):
     for module in (network, training, evaluation):
         monkeypatch.setattr(module, "save_figure", capture)
     return captured
-
-
-def png(path, min_width=200, min_height=150):
-    """The PNG's pixels, after checking its format, its size and that it shows something."""
-    with Image.open(path) as picture:
-        assert picture.format == "PNG", path
-        pixels = np.asarray(picture.convert("RGB"))
-    height, width = pixels.shape[:2]
-    assert width >= min_width and height >= min_height, (path, width, height)
-    assert pixels.std() > 10 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 16, f"{path} looks blank"
-    return pixels
 
 
 def test_feature_maps_are_the_layers_outputs(model, image):

@@ -34,7 +34,24 @@ INSTALL_HINT = {"torch": "pip install torch==2.13.0", "keras": "pip install tens
 
 @dataclass
 class Result:
-    """Seconds of every timed round, per framework and task; what could not run, and why."""
+    """Seconds of every timed round, per framework and task; what could not run, and why.
+
+    Parameters
+    ----------
+    threads : int
+        Threads every framework was given.
+    pixels : {"galaxies", "random"}
+    images : int
+        Images per timed round (one epoch, or one prediction pass).
+    rounds : int
+        Timed rounds per framework and task.
+    seconds : dict, optional
+        (framework, task, batch_size) -> the seconds of each round.
+    versions : dict, optional
+        Framework -> version string, for every framework that started.
+    skipped : dict, optional
+        Framework -> why it did not run (or stopped).
+    """
 
     threads: int
     pixels: str
@@ -45,10 +62,31 @@ class Result:
     skipped: dict = field(default_factory=dict)     # framework -> reason
 
     def images_per_second(self, framework, task, batch_size):
+        """Throughput of the median round.
+
+        Parameters
+        ----------
+        framework : str
+        task : {"train", "predict"}
+        batch_size : int
+
+        Returns
+        -------
+        float or None
+            ``images`` / median seconds; None when nothing was timed.
+        """
         times = self.seconds.get((framework, task, batch_size))
         return self.images / float(np.median(times)) if times else None
 
     def to_json(self):
+        """The result as plain JSON-serializable data.
+
+        Returns
+        -------
+        dict
+            The settings, ``versions``, ``skipped`` and a ``results`` list of
+            {framework, task, batch_size, seconds, images_per_second}.
+        """
         return {"threads": self.threads, "pixels": self.pixels, "images": self.images, "rounds": self.rounds,
                 "versions": self.versions, "skipped": self.skipped,
                 "results": [{"framework": f, "task": t, "batch_size": b, "seconds": s,
@@ -57,7 +95,20 @@ class Result:
 
 
 class Worker:
-    """A worker process: started at once, then asked for one timed round at a time."""
+    """A worker process: started at once, then asked for one timed round at a time.
+
+    The constructor waits for the worker's first line: ``ready`` holds it,
+    ``{"ready": true, "version": ...}`` or ``{"error": ...}``.
+
+    Parameters
+    ----------
+    framework : str
+        One of :data:`FRAMEWORKS` or :data:`PEERS`.
+    threads : int
+    pixels : {"galaxies", "random"}
+    images : int
+        Images in the worker's data set.
+    """
 
     def __init__(self, framework, threads, pixels, images):
         self.framework = framework
@@ -78,11 +129,24 @@ class Worker:
         return json.loads(line)
 
     def run(self, task, batch_size):
+        """Ask for one timed round and wait for the answer.
+
+        Parameters
+        ----------
+        task : {"train", "predict"}
+        batch_size : int
+
+        Returns
+        -------
+        dict
+            ``{"seconds": float}``, or ``{"error": str}``.
+        """
         self.process.stdin.write(json.dumps({"task": task, "batch_size": batch_size}) + "\n")
         self.process.stdin.flush()
         return self._read()
 
     def close(self):
+        """Ask the worker to quit (killing it after 30 s) and drop its log."""
         if self.process.poll() is None:
             try:
                 self.process.stdin.write(json.dumps({"quit": True}) + "\n")
@@ -97,6 +161,25 @@ def run_benchmark(threads, pixels="galaxies", peers=False, rounds=5, images=1120
     """Time every framework on every task; returns a :class:`Result`.
 
     ``progress(done, total, label)`` is called after each timed round.
+
+    Parameters
+    ----------
+    threads : int
+        Threads per framework.
+    pixels : {"galaxies", "random"}, default "galaxies"
+    peers : bool, default False
+        Also time :data:`PEERS` (those installed).
+    rounds : int, default 5
+        Timed rounds per framework and task.
+    images : int, default 1120
+        Images per round.
+    tasks : sequence of (str, int), default TASKS
+        (task, batch_size) pairs.
+    progress : callable, optional
+
+    Returns
+    -------
+    Result
     """
     frameworks = FRAMEWORKS + (PEERS if peers else ())
     result = Result(threads=threads, pixels=pixels, images=images, rounds=rounds)
@@ -131,7 +214,17 @@ def run_benchmark(threads, pixels="galaxies", peers=False, rounds=5, images=1120
 
 
 def format_table(result):
-    """The result as text: images/s per task and framework, and fastcnn's ratio to each peer."""
+    """The result as text: images/s per task and framework, and fastcnn's ratio to each peer.
+
+    Parameters
+    ----------
+    result : Result
+
+    Returns
+    -------
+    str
+        An aligned table, training tasks first, one row per (task, batch size).
+    """
     frameworks = [f for f in FRAMEWORKS + PEERS if f in result.versions and f not in result.skipped]
     peers = [f for f in frameworks if f in PEERS]
     header = ["task"] + frameworks + [f"fastcnn / {p}" for p in peers]

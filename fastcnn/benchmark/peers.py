@@ -23,14 +23,49 @@ class Runner:
     uint8 = False  # True: the runner is given uint8 pixels (fastcnn's own input), else float32 / 255
 
     def train_epoch(self, x, y, batch_size):
+        """Train for one epoch: every image once, in a shuffled order.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            (N, 128, 128, 3) float32 pixels in [0, 1], or uint8 when ``uint8``.
+        y : numpy.ndarray
+            (N, 4) float32 one-hot labels.
+        batch_size : int
+        """
         raise NotImplementedError
 
     def predict(self, x, batch_size):
+        """The softmax outputs for ``x``, ``batch_size`` images at a time.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            As for :meth:`train_epoch`.
+        batch_size : int
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            (N, 4) probabilities, or one (batch, 4) array per batch.
+        """
         raise NotImplementedError
 
 
 def torch_runner(seed, threads):
-    """PyTorch, ``channels_last`` memory format (its fastest CPU layout for convolutions)."""
+    """PyTorch, ``channels_last`` memory format (its fastest CPU layout for convolutions).
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights and the shuffling.
+    threads : int
+        Threads the framework may use.
+
+    Returns
+    -------
+    Runner
+    """
     import torch
 
     torch.set_num_threads(threads)
@@ -72,7 +107,19 @@ def torch_runner(seed, threads):
 
 
 def keras_runner(seed, threads):
-    """Keras 3 on TensorFlow: ``model.fit`` with the original's metrics, ``predict_on_batch``."""
+    """Keras 3 on TensorFlow: ``model.fit`` with the original's metrics, ``predict_on_batch``.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights and the shuffling.
+    threads : int
+        Threads the framework may use.
+
+    Returns
+    -------
+    Runner
+    """
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -105,7 +152,19 @@ def keras_runner(seed, threads):
 
 
 def jax_runner(seed, threads):
-    """JAX: a ``jax.jit``-compiled training step (forward, ``jax.grad``, Adam) and forward pass."""
+    """JAX: a ``jax.jit``-compiled training step (forward, ``jax.grad``, Adam) and forward pass.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights and the shuffling.
+    threads : int
+        Threads the framework may use.
+
+    Returns
+    -------
+    Runner
+    """
     import jax
     import jax.numpy as jnp
 

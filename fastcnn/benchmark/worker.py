@@ -29,7 +29,16 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 
 def limit_threads(threads):
-    """Ask every framework (and the BLAS and OpenMP libraries below them) for ``threads`` threads."""
+    """Ask every framework (and the BLAS and OpenMP libraries below them) for ``threads`` threads.
+
+    Sets the thread environment variables (read when each library is
+    imported, so call this first) and, where the process may run on more
+    cores, pins it to the first ``threads`` of them.
+
+    Parameters
+    ----------
+    threads : int
+    """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -41,6 +50,18 @@ def limit_threads(threads):
 
 
 def main(argv=None):
+    """Run the worker: get ready, then answer requests until stdin ends or says quit.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 1 when the framework or the data could not be set up.
+    """
     parser = argparse.ArgumentParser(prog="python -m fastcnn.benchmark.worker")
     parser.add_argument("framework")
     parser.add_argument("--threads", type=int, required=True)

@@ -11,6 +11,22 @@ def make_data(pixels, images, seed=0, uint8=False):
     are asked for (real-looking activations); ``"random"``: uniform noise.
     uint8 pixels for fastcnn's own input, else float32 scaled to [0, 1]
     (what the peers get, and fastcnn too in the headline comparison).
+
+    Parameters
+    ----------
+    pixels : {"galaxies", "random"}
+    images : int
+        How many images.
+    seed : int, default 0
+        Seeds the random pixels and labels (the galaxies are always the built-in set).
+    uint8 : bool, default False
+
+    Returns
+    -------
+    x : numpy.ndarray
+        (images, 128, 128, 3) uint8, or float32 in [0, 1].
+    y : numpy.ndarray
+        (images, 4) float32 one-hot labels.
     """
     if pixels == "galaxies":
         from ..data import load_builtin
@@ -27,7 +43,21 @@ def make_data(pixels, images, seed=0, uint8=False):
 
 
 def fastcnn_runner(seed, threads, uint8=False):
-    """fastcnn itself: ``Sequential.fit`` for one epoch (metrics included), ``predict``."""
+    """fastcnn itself: ``Sequential.fit`` for one epoch (metrics included), ``predict``.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights.
+    threads : int
+        Exactly this many threads (``share=False``).
+    uint8 : bool, default False
+        The runner asks for uint8 pixels (fastcnn's own input).
+
+    Returns
+    -------
+    Runner
+    """
     import fastcnn
 
     # exactly ``threads``, like the peers: the other workers' idle thread pools may spin for a
@@ -60,4 +90,17 @@ RUNNERS = {
 
 
 def make_runner(framework, seed, threads):
+    """The runner for ``framework``, built in this process.
+
+    Parameters
+    ----------
+    framework : str
+        A key of :data:`RUNNERS`.
+    seed : int
+    threads : int
+
+    Returns
+    -------
+    Runner
+    """
     return RUNNERS[framework](seed, threads)

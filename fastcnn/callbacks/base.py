@@ -29,38 +29,101 @@ class Callback:
         self.params = {}
 
     def set_model(self, model):
-        """Called by ``fit`` with the model being trained."""
+        """Called by ``fit`` with the model being trained.
+
+        Parameters
+        ----------
+        model : Sequential
+        """
         self.model = model
 
     def set_params(self, params):
-        """Called by ``fit`` with ``{"epochs", "steps", "verbose"}``."""
+        """Called by ``fit`` with ``{"epochs", "steps", "verbose"}``.
+
+        Parameters
+        ----------
+        params : dict
+        """
         self.params = params
 
     def on_train_begin(self, logs=None):
-        """Before the first epoch."""
+        """Before the first epoch.
+
+        Parameters
+        ----------
+        logs : dict or None
+        """
 
     def on_train_end(self, logs=None):
-        """After the last epoch (or a stop); ``logs`` are the last epoch's."""
+        """After the last epoch (or a stop); ``logs`` are the last epoch's.
+
+        Parameters
+        ----------
+        logs : dict or None
+            The last epoch's metrics; None when no epoch was completed.
+        """
 
     def on_epoch_begin(self, epoch, logs=None):
-        """Before epoch ``epoch`` (0-based)."""
+        """Before epoch ``epoch`` (0-based).
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict or None
+        """
 
     def on_epoch_end(self, epoch, logs=None):
-        """After epoch ``epoch``, with its metrics (``loss``, ``val_loss``, ...); a callback may add keys."""
+        """After epoch ``epoch``, with its metrics (``loss``, ``val_loss``, ...); a callback may add keys.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict or None
+            Metric name -> float; changes made here are seen by later callbacks.
+        """
 
     def on_train_batch_begin(self, batch, logs=None):
-        """Before batch ``batch`` (0-based within the epoch)."""
+        """Before batch ``batch`` (0-based within the epoch).
+
+        Calls :meth:`on_batch_begin`, so overriding either works.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+        """
         self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        """After batch ``batch``, with ``{"loss": ...}``."""
+        """After batch ``batch``, with ``{"loss": ...}``.
+
+        Calls :meth:`on_batch_end`, so overriding either works.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+            ``{"loss": float}``: this batch's loss.
+        """
         self.on_batch_end(batch, logs)
 
     def on_batch_begin(self, batch, logs=None):
-        """Keras's older name for :meth:`on_train_batch_begin`."""
+        """Keras's older name for :meth:`on_train_batch_begin`.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+        """
 
     def on_batch_end(self, batch, logs=None):
-        """Keras's older name for :meth:`on_train_batch_end`."""
+        """Keras's older name for :meth:`on_train_batch_end`.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+        """
 
 
 class CallbackList:
@@ -91,26 +154,66 @@ class CallbackList:
         return iter(self.callbacks)
 
     def on_train_begin(self, logs=None):
+        """Call every callback's ``on_train_begin``, in order.
+
+        Parameters
+        ----------
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_train_begin(logs)
 
     def on_train_end(self, logs=None):
+        """Call every callback's ``on_train_end``, in order.
+
+        Parameters
+        ----------
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_train_end(logs)
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Call every callback's ``on_epoch_begin``, in order.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Call every callback's ``on_epoch_end``, in order.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_epoch_end(epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Call every callback's ``on_train_batch_begin``, in order.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_train_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Call every callback's ``on_train_batch_end``, in order.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict or None
+        """
         for callback in self.callbacks:
             callback.on_train_batch_end(batch, logs)
 

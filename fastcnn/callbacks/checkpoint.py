@@ -47,7 +47,18 @@ class ModelCheckpoint(MonitorCallback):
         self.verbose, self.save_best_only, self.save_weights_only = verbose, save_best_only, save_weights_only
 
     def file_path(self, epoch, logs):
-        """``filepath`` with ``{epoch}`` (1-based) and the logs' keys filled in."""
+        """``filepath`` with ``{epoch}`` (1-based) and the logs' keys filled in.
+
+        Parameters
+        ----------
+        epoch : int
+            0-based, as ``fit`` counts.
+        logs : dict or None
+
+        Returns
+        -------
+        Path
+        """
         try:
             return Path(self.filepath.format(epoch=epoch + 1, **(logs or {})))
         except (KeyError, IndexError, ValueError) as error:

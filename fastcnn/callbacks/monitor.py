@@ -37,7 +37,12 @@ class MonitorCallback(Callback):
         self.best = baseline
 
     def direction(self):
-        """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` what the monitored name says."""
+        """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` what the monitored name says.
+
+        Returns
+        -------
+        {"min", "max"}
+        """
         if self.mode != "auto":
             return self.mode
         name = self.monitor.removeprefix("val_") if isinstance(self.monitor, str) else None
@@ -49,7 +54,17 @@ class MonitorCallback(Callback):
                                    f"down: pass mode='max' or mode='min'")
 
     def is_improvement(self, value, reference):
-        """True when ``value`` beats ``reference`` (None: anything does) by more than ``min_delta``."""
+        """True when ``value`` beats ``reference`` (None: anything does) by more than ``min_delta``.
+
+        Parameters
+        ----------
+        value : float
+        reference : float or None
+
+        Returns
+        -------
+        bool
+        """
         direction = self.direction()  # raises, as Keras does, when "auto" cannot tell
         if reference is None:
             return True
@@ -58,7 +73,16 @@ class MonitorCallback(Callback):
         return value - self.min_delta > reference
 
     def monitored(self, logs):
-        """The monitored value in ``logs``, or None (with a warning, as Keras gives) when it is missing."""
+        """The monitored value in ``logs``, or None (with a warning, as Keras gives) when it is missing.
+
+        Parameters
+        ----------
+        logs : dict or None
+
+        Returns
+        -------
+        float or None
+        """
         value = (logs or {}).get(self.monitor)
         if value is None:
             warnings.warn(f"{type(self).__name__} is conditioned on {self.monitor!r}, which is not in the logs; "

@@ -22,6 +22,14 @@ from .images import DECODER_VERSION
 
 
 def cache_dir():
+    """The cache's root folder (it may not exist yet).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$FASTCNN_CACHE_DIR``, else ``$XDG_CACHE_HOME/fastcnn``, else
+        ``~/.cache/fastcnn``.
+    """
     if os.environ.get("FASTCNN_CACHE_DIR"):
         return Path(os.environ["FASTCNN_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -29,6 +37,23 @@ def cache_dir():
 
 
 def cache_key(paths, size, crop):
+    """The key of the decoded images of ``paths``.
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        The image files, in order; each must exist (it is ``os.stat``-ed).
+    size : tuple of int
+        Output (height, width).
+    crop : float or None
+        The central fraction kept before resizing.
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest over the files' absolute paths, sizes and
+        modification times, ``size``, ``crop`` and :data:`DECODER_VERSION`.
+    """
     entries = []
     for path in paths:
         stat = os.stat(path)
@@ -40,11 +65,34 @@ def cache_key(paths, size, crop):
 
 
 def cache_path(key):
+    """Where the entry of ``key`` is stored.
+
+    Parameters
+    ----------
+    key : str
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache dir>/decoded/<key>.npy``.
+    """
     return cache_dir() / "decoded" / f"{key}.npy"
 
 
 def load(key, expected_shape):
-    """The cached uint8 array for ``key``, or None (missing, unreadable or wrong shape)."""
+    """The cached uint8 array for ``key``, or None (missing, unreadable or wrong shape).
+
+    Parameters
+    ----------
+    key : str
+    expected_shape : tuple of int
+        The shape the entry must have, e.g. (N, H, W, 3) for images.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        uint8 array of ``expected_shape``, read into memory (not mapped).
+    """
     path = cache_path(key)
     try:
         with open(path, "rb") as handle:  # check the header before reading the data
@@ -60,7 +108,19 @@ def load(key, expected_shape):
 
 
 def store(key, images):
-    """Write atomically (temp file + rename); returns the path or None if impossible."""
+    """Write atomically (temp file + rename); returns the path or None if impossible.
+
+    Parameters
+    ----------
+    key : str
+    images : numpy.ndarray
+        Stored as a C-contiguous uint8 ``.npy`` (e.g. (N, H, W, 3) pixels or (N,) labels).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The entry's path, or None when the cache folder cannot be written.
+    """
     path = cache_path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

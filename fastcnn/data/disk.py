@@ -9,21 +9,30 @@ so the process's memory stays bounded by one batch whatever the file's size
 (the operating system's page cache may still keep recently read parts, but
 that memory is not the process's and is given back under pressure).
 
-:func:`write_npz_in_chunks` writes such a file without ever holding all of it.
+:func:`fastcnn.data.export.write_npz_in_chunks` writes such a file without
+ever holding all of it.
 """
 import os
 import zipfile
 
 import numpy as np
 
-from .._files import atomic_write, read_npy_header
+from .._files import read_npy_header
 from ..errors import DataError
 
 
 class RowView:
     """Some rows of an in-memory array, without copying them: ``v[index]``
     returns ``base[rows[index]]``.  A train/validation split of a data set
-    is two RowViews of the same images, so the pixels are held once."""
+    is two RowViews of the same images, so the pixels are held once.
+
+    Parameters
+    ----------
+    base : numpy.ndarray
+        The whole array, e.g. (N, H, W, 3) uint8 images.
+    rows : array_like of int
+        The rows of ``base`` this view shows, in order; stored as int64.
+    """
 
     is_row_source = True  # what Sequential.fit accepts besides NumPy arrays
 
@@ -34,16 +43,29 @@ class RowView:
 
     @property
     def shape(self):
+        """``(len(rows),) + base.shape[1:]``."""
         return (len(self.rows),) + tuple(self.base.shape[1:])
 
     @property
     def ndim(self):
+        """The number of dimensions, as ``base``'s."""
         return self.base.ndim
 
     def __len__(self):
         return len(self.rows)
 
     def subset(self, indices):
+        """Another view of the same base, showing only ``indices`` of this one.
+
+        Parameters
+        ----------
+        indices : array_like of int
+            Positions in this view (not in ``base``).
+
+        Returns
+        -------
+        RowView
+        """
         return RowView(self.base, self.rows[np.asarray(indices, dtype=np.int64)])
 
     def __getitem__(self, key):
@@ -51,7 +73,20 @@ class RowView:
 
     def base_rows(self, index):
         """``(base, rows)`` such that ``base[rows]`` is ``self[index]``: how the
-        model's first layer reads a batch straight out of ``base``, uncopied."""
+        model's first layer reads a batch straight out of ``base``, uncopied.
+
+        Parameters
+        ----------
+        index : int, slice or array_like of int
+            Positions in this view, e.g. a batch's.
+
+        Returns
+        -------
+        base : numpy.ndarray
+            The underlying array itself.
+        rows : numpy.ndarray
+            int64 row numbers of ``base`` (a scalar for an int ``index``).
+        """
         return self.base, self.rows[index]
 
     def __array__(self, dtype=None, copy=None):
@@ -61,7 +96,26 @@ class RowView:
 
 class DiskArray:
     """Read-only rows of an array on disk: ``a[i]``, ``a[start:stop]``,
-    ``a[index_array]`` return NumPy arrays; ``a.subset(indices)`` is lazy."""
+    ``a[index_array]`` return NumPy arrays; ``a.subset(indices)`` is lazy.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file holding the array.
+    offset : int
+        Byte offset of row 0 in the file (after any headers).
+    shape : tuple of int
+        The whole stored array's shape, e.g. (N, H, W, 3).
+    dtype : numpy dtype
+        The stored dtype (C order, no objects).
+    rows : array_like of int, optional
+        The stored rows this array shows, in order; default all of them.
+
+    Raises
+    ------
+    DataError
+        When the file is shorter than ``offset`` plus the whole array.
+    """
 
     is_row_source = True
 
@@ -79,19 +133,34 @@ class DiskArray:
 
     @property
     def shape(self):
+        """The shape of the rows shown: (len(rows), ...) or the stored shape."""
         n = self._full_shape[0] if self.rows is None else len(self.rows)
         return (n,) + self._full_shape[1:]
 
     @property
     def ndim(self):
+        """The number of dimensions of the stored array."""
         return len(self._full_shape)
 
     def __len__(self):
         return self.shape[0]
 
     def subset(self, indices):
-        """Another DiskArray showing only ``indices`` (no data is read)."""
+        """Another DiskArray showing only ``indices`` (no data is read).
+
+        Parameters
+        ----------
+        indices : array_like of int
+            Positions in this array (not in the stored one); negative ones count from the end.
+
+        Returns
+        -------
+        DiskArray
+        """
         indices = np.asarray(indices, dtype=np.int64)
+        if len(indices) and (indices.min() < -len(self) or indices.max() >= len(self)):
+            raise IndexError(f"row index out of range for {len(self)} rows")
+        indices = np.where(indices < 0, indices + len(self), indices)
         rows = indices if self.rows is None else self.rows[indices]
         return DiskArray(self.path, self.offset, self._full_shape, self.dtype, rows)
 
@@ -138,7 +207,20 @@ class DiskArray:
 
 def npz_member(path, name):
     """A :class:`DiskArray` for member ``name`` (``name.npy``) of an .npz, or
-    None when the member is compressed (it must then be loaded whole)."""
+    None when the member is compressed (it must then be loaded whole).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.npz`` file.
+    name : str
+        The member's name without ``.npy``, e.g. ``"data"``.
+
+    Returns
+    -------
+    DiskArray or None
+        None also for a Fortran-order or object array.
+    """
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo(name + ".npy")
         if info.compress_type != zipfile.ZIP_STORED:
@@ -155,31 +237,3 @@ def npz_member(path, name):
         extra_length = int.from_bytes(local[28:30], "little")
     data_offset = info.header_offset + 30 + name_length + extra_length + header_length
     return DiskArray(path, data_offset, shape, dtype)
-
-
-def write_npz_in_chunks(path, n, image_shape, chunks, labels, class_names):
-    """Write an original-format .npz (``data``, one-hot ``labels``,
-    ``class_names``) from an iterator of uint8 image chunks, never holding
-    more than one chunk.  ``labels`` may be a function, called after the
-    last chunk.  Members are stored uncompressed so :func:`npz_member` can
-    read rows in place."""
-    shape = (n,) + tuple(image_shape)
-    with atomic_write(path) as handle, \
-            zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        with archive.open("data.npy", "w", force_zip64=True) as member:
-            np.lib.format.write_array_header_2_0(
-                member, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
-                         "shape": shape})
-            written = 0
-            for chunk in chunks:
-                chunk = np.ascontiguousarray(chunk, dtype=np.uint8)
-                member.write(chunk.tobytes())
-                written += len(chunk)
-            if written != n:
-                raise DataError(f"wrote {written} images, expected {n}")
-        labels = labels() if callable(labels) else labels  # may only be known now
-        for name, array in (("labels", np.eye(len(class_names), dtype=np.uint8)[labels]),
-                            ("class_names", np.array(class_names))):
-            with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-    return path

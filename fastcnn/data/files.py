@@ -24,7 +24,21 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def read_labels_csv(csv_path, file_column="file", label_column="label"):
-    """``[(absolute image path, label string), ...]`` from a labels CSV."""
+    """``[(absolute image path, label string), ...]`` from a labels CSV.
+
+    Parameters
+    ----------
+    csv_path : str or pathlib.Path
+        A UTF-8 CSV with a header row; image paths are relative to its folder
+        and may not leave it.
+    file_column, label_column : str
+        The header names of the image path and label columns.
+
+    Returns
+    -------
+    list of (str, str)
+        One (normalized absolute path, label) per row, in file order.
+    """
     csv_path = Path(csv_path)
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
@@ -68,7 +82,18 @@ def _inside(csv_path, name, line):
 
 
 def scan_class_folders(root):
-    """``[(image path, class folder name), ...]`` for ``root/<class>/*.png|jpg|jpeg``."""
+    """``[(image path, class folder name), ...]`` for ``root/<class>/*.png|jpg|jpeg``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Its sub-folders (hidden ones skipped) are the classes.
+
+    Returns
+    -------
+    list of (str, str)
+        Sorted by class folder, then file name (a DataError if there is none).
+    """
     root = Path(root)
     rows = []
     for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -81,7 +106,22 @@ def scan_class_folders(root):
 
 
 def label_indices(labels, class_names, where):
-    """Map label strings to indices of ``class_names`` (None: sorted unique labels)."""
+    """Map label strings to indices of ``class_names`` (None: sorted unique labels).
+
+    Parameters
+    ----------
+    labels : sequence of str
+    class_names : sequence of str or None
+    where : str or pathlib.Path
+        Named in the error message.
+
+    Returns
+    -------
+    indices : numpy.ndarray
+        (N,) int64.
+    class_names : tuple of str
+        The class order used (a label outside it is a DataError).
+    """
     if class_names is None:
         class_names = tuple(sorted(set(labels)))
     lookup = {name: i for i, name in enumerate(class_names)}
@@ -99,6 +139,26 @@ def decode_all(paths, image_size, crop, use_cache=True, notes=None, on_bad_image
     decoded.  With ``on_bad_image="error"`` the first unreadable image raises
     a DataError naming it; with ``"skip"`` it is left out, with a note naming
     it and a summary count.
+
+    Parameters
+    ----------
+    paths : sequence of str
+    image_size : tuple of int
+        Output (H, W).
+    crop : float or None
+        Central fraction kept before resizing (see :func:`decode_image`).
+    use_cache : bool, default True
+        Read and write the on-disk cache; a run that skipped images is not cached.
+    notes : list of str, optional
+        Messages for the user are appended to it.
+    on_bad_image : {"error", "skip"}, default "error"
+
+    Returns
+    -------
+    images : numpy.ndarray
+        (len(kept), H, W, 3) uint8.
+    kept : numpy.ndarray
+        Indices into ``paths`` of the images decoded, ascending.
     """
     if on_bad_image not in ("error", "skip"):
         raise DataError(f"on_bad_image must be 'error' or 'skip', got {on_bad_image!r}")
@@ -143,7 +203,29 @@ def decode_all(paths, image_size, crop, use_cache=True, notes=None, on_bad_image
 
 def load_image_files(path, image_size=(128, 128), crop=None, file_column="file", label_column="label",
                      class_names=None, use_cache=True, on_bad_image="error"):
-    """A :class:`Dataset` from a labels CSV or a folder of class folders."""
+    """A :class:`Dataset` from a labels CSV or a folder of class folders.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A labels CSV, or a folder of class folders.
+    image_size : tuple of int, default (128, 128)
+        Output (H, W).
+    crop : float, optional
+        Keep this central fraction of each image before resizing.
+    file_column, label_column : str
+        The CSV's columns (ignored for a folder).
+    class_names : sequence of str, optional
+        The class order (a trained model's); default the sorted labels.
+    use_cache : bool, default True
+        Use the on-disk decode cache.
+    on_bad_image : {"error", "skip"}, default "error"
+
+    Returns
+    -------
+    Dataset
+        uint8 (N, H, W, 3) images with their ``files``.
+    """
     crop = check_crop(crop)
     path = Path(path)
     if path.is_dir():

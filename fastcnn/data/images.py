@@ -28,6 +28,23 @@ DECODER_VERSION = 1
 
 
 def check_crop(crop):
+    """Validate a ``crop`` option.
+
+    Parameters
+    ----------
+    crop : float or None
+        The central fraction of an image to keep, in (0, 1].
+
+    Returns
+    -------
+    float or None
+        ``crop`` as a float, or None.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``crop`` is not a number in (0, 1] (a bool is refused).
+    """
     if crop is None:
         return None
     if isinstance(crop, bool) or not isinstance(crop, (int, float)) or not 0 < crop <= 1:
@@ -69,7 +86,28 @@ def _centre_square(image, crop):
 
 
 def decode_image(path, size=(128, 128), crop=None):
-    """Read ``path`` and return RGB uint8 pixels of shape ``(size[0], size[1], 3)``."""
+    """Read ``path`` and return RGB uint8 pixels of shape ``(size[0], size[1], 3)``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Any image file Pillow reads.
+    size : tuple of int, default (128, 128)
+        Output (H, W).
+    crop : float, optional
+        Keep the central square of side ``crop * min(width, height)``;
+        default the largest central square.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 3) uint8.
+
+    Raises
+    ------
+    DataError
+        Naming ``path``, when it cannot be read or decoded.
+    """
     crop = check_crop(crop)
     try:
         with warnings.catch_warnings():

@@ -18,7 +18,24 @@ BUILTIN_SOURCE = "built-in procedural galaxies"
 
 
 def load_builtin(image_size=(128, 128), n=BUILTIN_SIZE, seed=BUILTIN_SEED, use_cache=True):
-    """The procedural galaxies (cached on disk after the first generation)."""
+    """The procedural galaxies (cached on disk after the first generation).
+
+    Parameters
+    ----------
+    image_size : tuple of int, default (128, 128)
+        (H, W); must be square.
+    n : int, default 1400
+        How many galaxies.
+    seed : int, default 0
+    use_cache : bool, default True
+        Read and write the on-disk cache (keyed by ``n``, ``image_size``,
+        ``seed`` and the generator's source code).
+
+    Returns
+    -------
+    Dataset
+        uint8 (n, H, W, 3) images of :data:`~fastcnn.classes.GALAXY_CLASSES`.
+    """
     from . import drawing, synth
 
     if image_size[0] != image_size[1]:
@@ -53,6 +70,30 @@ def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file"
 
     ``class_names`` (a trained model's) fixes the class order; labels outside
     it are an error.  ``on_bad_image``: "error" (default) or "skip" unreadable image files.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+    image_size : tuple of int, default (128, 128)
+        (H, W) of the images: image files are resized to it, an ``.npz``
+        must already have it.
+    crop : float, optional
+        Image files only: keep this central fraction before resizing.
+    file_column, label_column : str
+        A labels CSV's columns.
+    class_names : sequence of str, optional
+    use_cache : bool, default True
+        Use the on-disk cache of decoded images.
+    on_bad_image : {"error", "skip"}, default "error"
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        When ``path`` is missing, of an unknown kind, or its data is unusable.
     """
     crop = check_crop(crop)
     if path is None:

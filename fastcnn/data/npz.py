@@ -103,7 +103,27 @@ def _label_indices(labels, n, path):
 def load_npz(path, image_size=(128, 128), class_names=None, stream_bytes=STREAM_BYTES):
     """Read an original-format ``.npz`` into a :class:`Dataset`; its images
     must already have ``image_size`` (arrays are model inputs, not photos:
-    they are never resized behind the user's back)."""
+    they are never resized behind the user's back).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    image_size : tuple of int, default (128, 128)
+        The (H, W) the images must have.
+    class_names : sequence of str, optional
+        A trained model's classes: labels are mapped onto this order (they
+        must be among them); they also name the file's classes when it
+        stores no ``class_names`` and the counts agree.
+    stream_bytes : int, default 2**30
+        An uncompressed uint8 ``data`` larger than this is read from disk
+        batch by batch (a :class:`~fastcnn.data.disk.DiskArray`).
+
+    Returns
+    -------
+    Dataset
+        uint8 (N, H, W, 3) pixels (a DiskArray when streamed), or float32
+        when the file stored floats in [0, 1]; int64 labels.
+    """
     arrays = _read_arrays(path, stream_bytes)
     notes = []
     images = _pixels(arrays["data"], path, notes)

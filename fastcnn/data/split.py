@@ -11,7 +11,21 @@ from ..errors import InvalidArgumentError
 
 
 def stratified_split(labels, val_fraction=0.2, seed=0):
-    """Return ``(train_indices, val_indices)``, each sorted ascending."""
+    """Return ``(train_indices, val_indices)``, each sorted ascending.
+
+    Parameters
+    ----------
+    labels : array_like
+        (N,) class labels.
+    val_fraction : float, default 0.2
+        In [0, 1): the share of each class that goes to validation.
+    seed : int, default 0
+
+    Returns
+    -------
+    train_indices, val_indices : numpy.ndarray
+        int64 indices into ``labels``; together every index once.
+    """
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 <= val_fraction < 1:
         raise InvalidArgumentError(f"the validation fraction must be in [0, 1), got {val_fraction!r}")
     labels = np.asarray(labels)

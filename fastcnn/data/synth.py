@@ -207,6 +207,21 @@ def synthesize_galaxies(n=1400, size=128, seed=0):
     Returns ``(images, labels)``: uint8 images of shape (n, size, size, 3) and
     int64 labels (n,) indexing GALAXY_CLASSES.  Each class has n // 4 images
     (the remainder goes to the first classes), in a seeded random order.
+
+    Parameters
+    ----------
+    n : int, default 1400
+    size : int, default 128
+        Image side in pixels, at least 8.
+    seed : int or sequence of int, default 0
+        Seeds ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    images : numpy.ndarray
+        (n, size, size, 3) uint8.
+    labels : numpy.ndarray
+        (n,) int64.
     """
     if n < 0 or size < 8:
         raise InvalidArgumentError(f"need n >= 0 and size >= 8, got n={n}, size={size}")

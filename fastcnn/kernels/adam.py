@@ -22,8 +22,24 @@ from ._validate import same_dtype
 
 
 @kernel
-def _adam_update(param, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
-    """Update 1-D arrays in place; return how many parameters are not finite afterwards."""
+def adam_update_unchecked(param, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
+    """Update 1-D arrays in place; return how many parameters are not finite afterwards.
+
+    Parameters
+    ----------
+    param, grad, m, v : ndarray, (P,) float32 or float64
+        Contiguous, of one dtype; ``param``, ``m`` and ``v`` are updated.
+    alpha : float
+        The step size with the bias corrections folded in (Keras 3), in param's dtype.
+    one_minus_beta_1, one_minus_beta_2 : float
+        ``1 - beta_1`` and ``1 - beta_2``, in param's dtype.
+    epsilon : float
+
+    Returns
+    -------
+    int
+        How many entries of ``param`` are NaN or infinite after the step.
+    """
     not_finite = 0
     for i in range(param.size):
         g = grad[i]
@@ -37,7 +53,18 @@ def _adam_update(param, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, e
 def adam_update(param, grad, m, v, alpha, beta_1, beta_2, epsilon):
     """Update ``param``, ``m`` and ``v`` in place (all the same shape and dtype).
 
-    Returns the number of entries of ``param`` that are NaN or infinite afterwards.
+    Parameters
+    ----------
+    param, grad, m, v : ndarray, any shape, float32 or float64
+        C-contiguous, one shape and dtype.
+    alpha : float
+        ``lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`` for step t.
+    beta_1, beta_2, epsilon : float
+
+    Returns
+    -------
+    int
+        How many entries of ``param`` are NaN or infinite afterwards.
     """
     for name, a in (("param", param), ("grad", grad), ("m", m), ("v", v)):
         if not isinstance(a, np.ndarray) or not a.flags.c_contiguous:
@@ -46,5 +73,5 @@ def adam_update(param, grad, m, v, alpha, beta_1, beta_2, epsilon):
     if not (param.shape == grad.shape == m.shape == v.shape):
         raise ShapeError(f"shapes differ: param {param.shape}, grad {grad.shape}, m {m.shape}, v {v.shape}")
     dtype = param.dtype.type
-    return int(_adam_update(param.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
-                            dtype(alpha), dtype(1.0 - beta_1), dtype(1.0 - beta_2), dtype(epsilon)))
+    return int(adam_update_unchecked(param.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
+                                     dtype(alpha), dtype(1.0 - beta_1), dtype(1.0 - beta_2), dtype(epsilon)))

@@ -30,7 +30,7 @@ from numba import prange
 
 from .._jit import LANES, parallel_kernel, reduction_chunks
 from ..errors import ShapeError
-from ..geometry import normalize_pair, normalize_padding, window_geometry
+from ._conv_arguments import conv_arguments, output_size, pad_channels
 from ._validate import expect_shape, float_array, same_dtype
 
 PIXEL_SCALE = 1.0 / 255.0
@@ -71,17 +71,29 @@ def _conv2d_forward(xp, w, b, SH, SW, relu, out):
 def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
     """Convolve a batch: x (N, H, W, C_in) -> out (N, OH, OW, C_out).
 
-    ``w`` has Keras's shape (KH, KW, C_in, C_out), ``b`` has shape (C_out,).
-    ``strides`` is S or (SH, SW); ``padding`` is ``"valid"`` or ``"same"``
-    (TensorFlow's rule, extra pixel at the bottom/right).  ``relu=True``
-    returns max(out, 0).  A uint8 ``x`` is read as pixels / 255.
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C_in) float32/float64, or uint8 pixels read as x / 255
+    w : ndarray, (KH, KW, C_in, C_out)
+        Keras's kernel layout, x's float dtype.
+    b : ndarray, (C_out,)
+    strides : int or (int, int), default 1
+        S or (SH, SW).
+    padding : {"valid", "same"}
+        Keras's rules (TensorFlow's: an odd extra pixel of padding goes at the bottom/right).
+    relu : bool, default False
+        Return max(out, 0).
+
+    Returns
+    -------
+    out : ndarray, (N, OH, OW, C_out), w's dtype
     """
-    xp, w, b, (SH, SW), _ = _arguments(x, w, b, strides, padding)
-    OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
+    xp, w, b, (SH, SW), _ = conv_arguments(x, w, b, strides, padding)
+    OH, OW = output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
     C_out = w.shape[3]
     if xp.dtype == np.uint8:
         w = w * w.dtype.type(PIXEL_SCALE)  # (x / 255) * w == x * (w / 255)
-    w_lanes, b_lanes = _pad_channels(w, 3), _pad_channels(b, 0)
+    w_lanes, b_lanes = pad_channels(w, 3), pad_channels(b, 0)
     out = np.empty((x.shape[0], OH, OW, w_lanes.shape[3]), dtype=w.dtype)
     _conv2d_forward(xp, w_lanes, b_lanes, SH, SW, bool(relu), out)
     return out if w_lanes.shape[3] == C_out else np.ascontiguousarray(out[..., :C_out])
@@ -143,14 +155,28 @@ def _conv2d_backward(dout, out, xp, w, SH, SW, relu, need_dx, dxp, dw_parts, db_
 def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None, need_dx=True):
     """Gradients of :func:`conv2d_forward`.
 
-    Given ``dout`` = dL/d out (N, OH, OW, C_out) and the forward inputs,
-    returns ``(dx, dw, db)`` with the shapes of x, w and b (dx is None when
-    ``need_dx=False``).  With ``relu=True`` pass the forward's ``out``: the
-    gradient only flows where out > 0.
+    Parameters
+    ----------
+    dout : ndarray, (N, OH, OW, C_out)
+        dL/d out.
+    x, w : ndarray
+        The forward's input and kernel.
+    strides, padding, relu
+        The forward's.
+    out : ndarray, (N, OH, OW, C_out), optional
+        The forward's output; needed with ``relu=True`` (the gradient flows only where out > 0).
+    need_dx : bool, default True
+        False skips dL/dx (a uint8 ``x`` has none).
+
+    Returns
+    -------
+    dx : ndarray, (N, H, W, C_in), or None
+    dw : ndarray, (KH, KW, C_in, C_out)
+    db : ndarray, (C_out,)
     """
-    xp, w, _, (SH, SW), (pad_top, pad_left) = _arguments(x, w, None, strides, padding)
+    xp, w, _, (SH, SW), (pad_top, pad_left) = conv_arguments(x, w, None, strides, padding)
     N, H, W, _ = x.shape
-    OH, OW = _output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
+    OH, OW = output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
     C_out = w.shape[3]
     dout = float_array(dout, 4, "dout")
     same_dtype(dout=dout, kernel=w)
@@ -160,9 +186,9 @@ def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None
             raise ShapeError("relu=True needs the forward output: pass out=")
         out = float_array(out, 4, "out")
         expect_shape(out, dout.shape, "out")
-    w_lanes = _pad_channels(w, 3)
-    dout_lanes = _pad_channels(dout, 3)
-    out_lanes = _pad_channels(out, 3) if relu else dout_lanes
+    w_lanes = pad_channels(w, 3)
+    dout_lanes = pad_channels(dout, 3)
+    out_lanes = pad_channels(out, 3) if relu else dout_lanes
     chunks = reduction_chunks(N)
     dxp = np.zeros(xp.shape if need_dx else (0, 0, 0, 0), dtype=w.dtype)
     dw_parts = np.empty((chunks,) + w_lanes.shape, dtype=w.dtype)
@@ -175,52 +201,3 @@ def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None
         dw *= dw.dtype.type(PIXEL_SCALE)
     dx = np.ascontiguousarray(dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :]) if need_dx else None
     return dx, np.ascontiguousarray(dw), db_parts.sum(axis=0)[:C_out].copy()
-
-
-def _pad_channels(a, axis):
-    """``a`` with its channel axis zero-padded to a multiple of LANES (as is, if it is one)."""
-    extra = -a.shape[axis] % LANES
-    if extra == 0:
-        return np.ascontiguousarray(a)
-    widths = [(0, 0)] * a.ndim
-    widths[axis] = (0, extra)
-    return np.pad(a, widths)
-
-
-def _output_size(Hp, Wp, KH, KW, SH, SW):
-    """OH, OW of a valid convolution over the already padded input."""
-    return (Hp - KH) // SH + 1, (Wp - KW) // SW + 1
-
-
-def _arguments(x, w, b, strides, padding):
-    """Validate the forward arguments and zero-pad x for ``padding``.
-
-    Returns ``(xp, w, b, (SH, SW), (pad_top, pad_left))``.
-    """
-    SH, SW = normalize_pair(strides, "strides")
-    padding = normalize_padding(padding)
-    if isinstance(x, np.ndarray) and x.dtype == np.uint8:
-        if x.ndim != 4:
-            raise ShapeError(f"x must have 4 dimensions, got shape {x.shape}")
-        x = np.ascontiguousarray(x)
-        w = float_array(w, 4, "kernel")
-    else:
-        x = float_array(x, 4, "x")
-        w = float_array(w, 4, "kernel")
-        same_dtype(x=x, kernel=w)
-    if b is not None:
-        b = float_array(b, 1, "bias")
-        same_dtype(kernel=w, bias=b)
-        expect_shape(b, (w.shape[3],), "bias")
-    N, H, W, C_in = x.shape
-    KH, KW, kernel_C_in, _ = w.shape
-    if kernel_C_in != C_in:
-        raise ShapeError(
-            f"kernel expects {kernel_C_in} input channels but x has {C_in} (shape {x.shape})"
-        )
-    _, _, (pad_top, pad_bottom), (pad_left, pad_right) = window_geometry(
-        H, W, KH, KW, SH, SW, padding, what="kernel"
-    )
-    if pad_top or pad_bottom or pad_left or pad_right:
-        x = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
-    return x, w, b, (SH, SW), (pad_top, pad_left)

@@ -30,7 +30,7 @@ SUMS = (4, LANES)
 
 
 @kernel
-def _dense_forward(x, w, b, relu, out):
+def dense_forward_unchecked(x, w, b, relu, out):
     """out = x w + b (then the ReLU), four samples at a time.
 
     For a block of LANES outputs, the sums of four samples live in a stack
@@ -38,6 +38,15 @@ def _dense_forward(x, w, b, relu, out):
     serves four multiply-adds that do not wait for each other.  Samples
     past the end are clamped to the last one (computed and stored twice,
     the same value).  Outputs past the last whole block take a plain loop.
+
+    Parameters
+    ----------
+    x : ndarray, (N, D_in)
+    w : ndarray, (D_in, D_out)
+    b : ndarray, (D_out,)
+    relu : bool
+    out : ndarray, (N, D_out)
+        Written; all four arrays contiguous and of one float dtype (not checked).
     """
     N, D_in = x.shape
     D_out = w.shape[1]
@@ -67,20 +76,46 @@ def _dense_forward(x, w, b, relu, out):
 
 
 def dense_forward(x, w, b, relu=False):
-    """x (N, D_in), w (D_in, D_out), b (D_out,) -> out (N, D_out); ``relu=True`` returns max(out, 0)."""
+    """out = x w + b, or max(x w + b, 0) with ``relu=True``.
+
+    Parameters
+    ----------
+    x : ndarray, (N, D_in) float32 or float64
+    w : ndarray, (D_in, D_out)
+    b : ndarray, (D_out,)
+    relu : bool, default False
+
+    Returns
+    -------
+    out : ndarray, (N, D_out), x's dtype
+    """
     x, w, b = _check(x, w, b)
     out = np.empty((x.shape[0], w.shape[1]), dtype=x.dtype)
-    _dense_forward(x, w, b, bool(relu), out)
+    dense_forward_unchecked(x, w, b, bool(relu), out)
     return out
 
 
 @kernel
-def _dense_backward(dout, out, x, w_t, relu, g, dx, dw, db):
+def dense_backward_unchecked(dout, out, x, w_t, relu, g, dx, dw, db):
     """dx, dw and db from dout (masked by out > 0 with ``relu``, into ``g``).
 
     ``w_t`` is w transposed (D_out, D_in), so that dx = g w_t is the same
     product as the forward's, run by the forward's loops.  dx may have no
     rows (the model's first layer needs no input gradient).
+
+    Parameters
+    ----------
+    dout, out : ndarray, (N, D_out)
+        dL/d out and the forward's output (``out`` is read only with ``relu``).
+    x : ndarray, (N, D_in)
+    w_t : ndarray, (D_out, D_in)
+    relu : bool
+    g : ndarray, (N, D_out)
+        Scratch: the masked gradient.
+    dx : ndarray, (N, D_in) or (0, D_in)
+    dw : ndarray, (D_in, D_out)
+    db : ndarray, (D_out,)
+        Written (not checked: one float dtype, contiguous).
     """
     N, D_in = x.shape
     D_out = w_t.shape[0]
@@ -114,12 +149,29 @@ def _dense_backward(dout, out, x, w_t, relu, g, dx, dw, db):
                 total += x[n, i] * g[n, j]
             dw[i, j] = total
     if dx.shape[0] > 0:  # dx = g w^T: the forward product with w_t = w^T (D_out, D_in) and no bias
-        _dense_forward(g, w_t, np.zeros(D_in, dtype=dx.dtype), False, dx)
+        dense_forward_unchecked(g, w_t, np.zeros(D_in, dtype=dx.dtype), False, dx)
 
 
 def dense_backward(dout, x, w, relu=False, out=None, need_dx=True):
-    """Gradients of :func:`dense_forward`: returns ``(dx, dw, db)`` (dx is None
-    when ``need_dx=False``).  With ``relu=True`` pass the forward's ``out``."""
+    """Gradients of :func:`dense_forward`.
+
+    Parameters
+    ----------
+    dout : ndarray, (N, D_out)
+        dL/d out.
+    x, w : ndarray
+        The forward's input and kernel.
+    relu : bool, default False
+    out : ndarray, (N, D_out), optional
+        The forward's output; needed with ``relu=True``.
+    need_dx : bool, default True
+
+    Returns
+    -------
+    dx : ndarray, (N, D_in), or None when ``need_dx=False``
+    dw : ndarray, (D_in, D_out)
+    db : ndarray, (D_out,)
+    """
     x, w, _ = _check(x, w, None)
     dout = float_array(dout, 2, "dout")
     same_dtype(dout=dout, x=x)
@@ -133,7 +185,7 @@ def dense_backward(dout, x, w, relu=False, out=None, need_dx=True):
     dw = np.empty(w.shape, dtype=x.dtype)
     db = np.empty(w.shape[1], dtype=x.dtype)
     g = np.empty(dout.shape, dtype=x.dtype)
-    _dense_backward(dout, out if relu else dout, x, np.ascontiguousarray(w.T), bool(relu), g, dx, dw, db)
+    dense_backward_unchecked(dout, out if relu else dout, x, np.ascontiguousarray(w.T), bool(relu), g, dx, dw, db)
     return (dx if need_dx else None), dw, db
 
 

@@ -26,7 +26,7 @@ from ._validate import expect_shape, float_array, same_dtype
 
 
 @kernel
-def window_range(o, stride, pad_before, size_k, size):
+def _window_range(o, stride, pad_before, size_k, size):
     """[start, stop) of window ``o`` along one axis, clipped to the input
     (padding is never visited, so it can never win a maximum)."""
     start = o * stride - pad_before
@@ -45,9 +45,9 @@ def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
     _, OH, OW, _ = out.shape
     for n in prange(N):
         for oh in range(OH):
-            h_start, h_stop = window_range(oh, SH, pad_top, KH, H)
+            h_start, h_stop = _window_range(oh, SH, pad_top, KH, H)
             for ow in range(OW):
-                w_start, w_stop = window_range(ow, SW, pad_left, KW, W)
+                w_start, w_stop = _window_range(ow, SW, pad_left, KW, W)
                 for c in range(C):
                     out[n, oh, ow, c] = x[n, h_start, w_start, c]
                 for h in range(h_start, h_stop):
@@ -62,7 +62,18 @@ def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
 def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
     """Max-pool a batch: x (N, H, W, C) -> out (N, OH, OW, C).
 
-    ``strides`` defaults to ``pool_size`` (Keras).
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C) float32 or float64
+    pool_size : int or (int, int), default 2
+        (KH, KW).
+    strides : int or (int, int), optional
+        (SH, SW); defaults to ``pool_size`` (Keras).
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    out : ndarray, (N, OH, OW, C), x's dtype
     """
     (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
     x = float_array(x, 4, "x")
@@ -74,7 +85,7 @@ def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
 
 
 @kernel
-def window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, best):
+def _window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, best):
     """(h, w) of the first element of the window equal to ``best`` (its
     maximum; for a NaN maximum, the first NaN), in row-major order.
 
@@ -100,20 +111,32 @@ def _maxpool2d_backward(dout, x, out, KH, KW, SH, SW, pad_top, pad_left, dx):
     _, OH, OW, _ = dout.shape
     for n in prange(N):
         for oh in range(OH):
-            h_start, h_stop = window_range(oh, SH, pad_top, KH, H)
+            h_start, h_stop = _window_range(oh, SH, pad_top, KH, H)
             for ow in range(OW):
-                w_start, w_stop = window_range(ow, SW, pad_left, KW, W)
+                w_start, w_stop = _window_range(ow, SW, pad_left, KW, W)
                 for c in range(C):
                     g = dout[n, oh, ow, c]
                     if g != 0:
-                        h, w = window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, out[n, oh, ow, c])
+                        h, w = _window_argmax(x, n, h_start, h_stop, w_start, w_stop, c, out[n, oh, ow, c])
                         dx[n, h, w, c] += g
 
 
 def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid"):
-    """Gradient of :func:`maxpool2d_forward`: dL/dx, shaped like ``x``.
+    """Gradient of :func:`maxpool2d_forward`.
 
-    ``dout`` is dL/d out; ``x`` and ``out`` are the forward's input and output.
+    Parameters
+    ----------
+    dout : ndarray, (N, OH, OW, C)
+        dL/d out.
+    x, out : ndarray
+        The forward's input and output.
+    pool_size, strides, padding
+        The forward's.
+
+    Returns
+    -------
+    dx : ndarray, (N, H, W, C)
+        dL/dx: each window's gradient at its first maximum.
     """
     (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
     x = float_array(x, 4, "x")

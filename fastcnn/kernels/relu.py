@@ -22,7 +22,16 @@ def _relu_forward(x, out):
 
 
 def relu_forward(x):
-    """out = max(x, 0), same shape and dtype as x."""
+    """out = max(x, 0), elementwise (NaN passes through).
+
+    Parameters
+    ----------
+    x : ndarray, any shape, float32 or float64
+
+    Returns
+    -------
+    out : ndarray, x's shape and dtype
+    """
     x = _float(x, "x")
     out = np.empty_like(x)
     _relu_forward(x.reshape(-1), out.reshape(-1))
@@ -36,7 +45,19 @@ def _relu_backward(dout, out, dx):
 
 
 def relu_backward(dout, out):
-    """dx = dout where the forward output was positive, else 0."""
+    """dx = dout where the forward output was positive, else 0.
+
+    Parameters
+    ----------
+    dout : ndarray
+        dL/d out.
+    out : ndarray
+        The forward's output, same shape and dtype.
+
+    Returns
+    -------
+    dx : ndarray, dout's shape and dtype
+    """
     dout = _float(dout, "dout")
     out = _float(out, "out")
     same_dtype(dout=dout, out=out)

@@ -16,7 +16,15 @@ from ._validate import float_array, same_dtype
 
 
 @parallel_kernel
-def _softmax_forward(z, p):
+def softmax_forward_unchecked(z, p):
+    """Fill p with the row-wise softmax of z (the row maximum subtracted first).
+
+    Parameters
+    ----------
+    z : ndarray, (N, K)
+    p : ndarray, (N, K)
+        Written; z's dtype (not checked).
+    """
     N, K = z.shape
     for n in prange(N):
         row_max = z[n, 0]
@@ -32,12 +40,22 @@ def _softmax_forward(z, p):
 
 
 def softmax_forward(z):
-    """Row-wise softmax of z (N, K) -> p (N, K); each row of p sums to 1."""
+    """Row-wise softmax; each row of p sums to 1.
+
+    Parameters
+    ----------
+    z : ndarray, (N, K) float32 or float64
+        Logits, K >= 1.
+
+    Returns
+    -------
+    p : ndarray, (N, K), z's dtype
+    """
     z = float_array(z, 2, "z")
     if z.shape[1] == 0:
         raise ShapeError(f"softmax needs at least one class, got shape {z.shape}")
     p = np.empty_like(z)
-    _softmax_forward(z, p)
+    softmax_forward_unchecked(z, p)
     return p
 
 
@@ -53,7 +71,19 @@ def _softmax_backward(dout, p, dz):
 
 
 def softmax_backward(dout, p):
-    """Gradient through softmax: dL/dz from dL/dp (``dout``) and the output p."""
+    """Gradient through softmax: dL/dz from dL/dp and the output p.
+
+    Parameters
+    ----------
+    dout : ndarray, (N, K)
+        dL/dp.
+    p : ndarray, (N, K)
+        The forward's output.
+
+    Returns
+    -------
+    dz : ndarray, (N, K)
+    """
     dout = float_array(dout, 2, "dout")
     p = float_array(p, 2, "p")
     same_dtype(dout=dout, p=p)

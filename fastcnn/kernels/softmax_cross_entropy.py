@@ -20,9 +20,19 @@ from ._validate import float_array, same_dtype
 
 
 @kernel
-def _softmax_cross_entropy(z, y, p, dz, sample_loss):
-    """One thread: a batch of logits is a few hundred numbers, less work
-    than waking the other threads."""
+def softmax_cross_entropy_unchecked(z, y, p, dz, sample_loss):
+    """Fill p, dz and each sample's loss (one thread: a batch of logits is a few
+    hundred numbers, less work than waking the other threads).
+
+    Parameters
+    ----------
+    z, y : ndarray, (N, K)
+        Logits and targets, one float dtype.
+    p, dz : ndarray, (N, K)
+        Written: softmax(z) and dloss/dz (of the batch mean).
+    sample_loss : ndarray, (N,) float64
+        Written: each sample's cross-entropy.
+    """
     N, K = z.shape
     for n in range(N):
         row_max = z[n, 0]
@@ -48,8 +58,21 @@ def _softmax_cross_entropy(z, y, p, dz, sample_loss):
 def softmax_cross_entropy(z, y):
     """Fused softmax + categorical cross-entropy on a batch of logits.
 
-    Returns ``(loss, p, dz)``: the mean loss over the batch (a Python float),
-    the probabilities p = softmax(z) (N, K) and dz = dloss/dz (N, K).
+    Parameters
+    ----------
+    z : ndarray, (N, K) float32 or float64
+        Logits.
+    y : ndarray, (N, K)
+        Targets: one-hot rows, or any non-negative weights; z's dtype.
+
+    Returns
+    -------
+    loss : float
+        The mean over the batch.
+    p : ndarray, (N, K)
+        softmax(z).
+    dz : ndarray, (N, K)
+        dloss/dz.
     """
     z = float_array(z, 2, "logits")
     y = float_array(y, 2, "y_true")
@@ -61,5 +84,5 @@ def softmax_cross_entropy(z, y):
     p = np.empty_like(z)
     dz = np.empty_like(z)
     sample_loss = np.empty(z.shape[0], dtype=np.float64)
-    _softmax_cross_entropy(z, y, p, dz, sample_loss)
+    softmax_cross_entropy_unchecked(z, y, p, dz, sample_loss)
     return float(sample_loss.mean()), p, dz

@@ -15,12 +15,37 @@ LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, 
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": ...}``, Keras's layer description."""
+    """``{"class_name": ..., "config": ...}``, Keras's layer description.
+
+    Parameters
+    ----------
+    layer : Layer
+
+    Returns
+    -------
+    dict
+        ``class_name`` (a key of ``LAYER_TYPES``) and ``config`` (:meth:`Layer.get_config`).
+    """
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
 def deserialize(description):
-    """Rebuild an (unbuilt) layer from :func:`serialize`'s output."""
+    """Rebuild an (unbuilt) layer from :func:`serialize`'s output.
+
+    Parameters
+    ----------
+    description : dict
+        ``class_name`` and ``config``, e.g. read from a model file.
+
+    Returns
+    -------
+    Layer
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown class name or a config its constructor does not take.
+    """
     if not isinstance(description, dict) or "class_name" not in description:
         raise InvalidArgumentError(f"a layer description needs 'class_name' and 'config', got {description!r}")
     cls = LAYER_TYPES.get(description["class_name"])

@@ -6,7 +6,13 @@ from .base import Layer
 
 
 class ReLU(Layer):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise.
+
+    Parameters
+    ----------
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
+    """
 
     default_name = "re_lu"
     activation_name = "relu"
@@ -25,7 +31,13 @@ class ReLU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over the last axis (the classes)."""
+    """Softmax over the last axis (the classes).
+
+    Parameters
+    ----------
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
+    """
 
     default_name = "softmax"
     activation_name = "softmax"
@@ -48,7 +60,18 @@ ACTIVATIONS = {"relu": ReLU, "softmax": Softmax}
 
 
 def get_activation(name):
-    """``None``/``"linear"`` -> None, ``"relu"`` -> ReLU(), ``"softmax"`` -> Softmax()."""
+    """``None``/``"linear"`` -> None, ``"relu"`` -> ReLU(), ``"softmax"`` -> Softmax().
+
+    Parameters
+    ----------
+    name : str or None
+        Case-insensitive; anything else raises InvalidArgumentError.
+
+    Returns
+    -------
+    ReLU, Softmax or None
+        A new, unbuilt activation layer; None for no activation.
+    """
     if name is None or name == "linear":
         return None
     if isinstance(name, str) and name.lower() in ACTIVATIONS:

@@ -20,12 +20,42 @@ from ..errors import InvalidArgumentError, NotBuiltError, ShapeError
 
 
 def check_positive_int(value, name):
+    """``value`` as an int if it is a positive integer, else InvalidArgumentError quoting it.
+
+    Parameters
+    ----------
+    value : object
+        The hyper-parameter to check (a bool is refused).
+    name : str
+        How the error message calls it, e.g. ``"filters"``.
+
+    Returns
+    -------
+    int
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
 class Layer:
+    """The base of every layer: the lifecycle above, and the state it keeps.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique within a model; None gets an automatic Keras-style name
+        (``default_name``, then ``_1``, ``_2``, ...) when the model is made.
+
+    Attributes
+    ----------
+    params, grads : dict of str to ndarray
+        ``"kernel"`` and ``"bias"`` for layers with weights, else empty;
+        ``grads[key]`` is shaped like ``params[key]`` (None before a backward).
+    input_shape : tuple of int or None
+        The per-sample input shape, without the batch axis; None until built.
+    """
+
     #: prefix of automatic names ("conv2d", "conv2d_1", ...), set by subclasses
     default_name = "layer"
 
@@ -41,10 +71,19 @@ class Layer:
     # -- lifecycle ---------------------------------------------------------
     @property
     def built(self):
+        """True once :meth:`build` has run."""
         return self.input_shape is not None
 
     def build(self, input_shape, rng=None):
-        """Check ``input_shape`` (without batch axis) and create parameters."""
+        """Check ``input_shape`` (without batch axis) and create parameters.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape: (H, W, C) or (D,).
+        rng : numpy.random.Generator, optional
+            Draws the initial kernel; None uses a fresh unseeded generator.
+        """
         input_shape = self._valid_shape(input_shape)
         self.output_shape(input_shape)  # raises if the layer cannot take it
         self.create_params(input_shape, rng)
@@ -54,11 +93,29 @@ class Layer:
     def param_shapes(self, input_shape):
         """``{"kernel": shape, "bias": shape}`` for ``input_shape`` ({} without weights).
 
-        Known before anything is allocated, so a model can refuse absurd sizes."""
+        Known before anything is allocated, so a model can refuse absurd sizes.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, already checked.
+
+        Returns
+        -------
+        dict of str to tuple of int
+        """
         return {}
 
     def create_params(self, input_shape, rng):
-        """Create ``self.params``: glorot-uniform kernels, zero biases (Keras's defaults)."""
+        """Create ``self.params``: glorot-uniform kernels, zero biases (Keras's defaults).
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, already checked.
+        rng : numpy.random.Generator or None
+            Draws the kernels; None uses a fresh unseeded generator.
+        """
         rng = rng or np.random.default_rng()
         self.params = {
             name: initializers.glorot_uniform(shape, rng) if name == "kernel" else initializers.zeros(shape)
@@ -66,28 +123,96 @@ class Layer:
         }
 
     def output_shape(self, input_shape):
+        """The per-sample output shape for ``input_shape`` (no batch axis), or a ShapeError
+        naming the layer when it cannot take that input.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape: (H, W, C) or (D,).
+
+        Returns
+        -------
+        tuple of int
+        """
         raise NotImplementedError
 
     def forward(self, x, training=False):
+        """The layer's output for a batch.
+
+        Parameters
+        ----------
+        x : ndarray, (N,) + input_shape, float32 or float64
+            A first Conv2D also takes uint8 pixels (read as x / 255).
+        training : bool, default False
+            True keeps what :meth:`backward` needs (the forward cache).
+
+        Returns
+        -------
+        ndarray, (N,) + output_shape, the parameters' float dtype
+        """
         raise NotImplementedError
 
     def backward(self, dout, need_input_gradient=True):
         """dL/d input from dL/d output; fills ``grads``.  Layers may skip the
-        input gradient (and return None) when ``need_input_gradient`` is False."""
+        input gradient (and return None) when ``need_input_gradient`` is False.
+
+        Needs a preceding ``forward(x, training=True)``; overwrites ``grads[key]`` with dL/d ``params[key]``.
+
+        Parameters
+        ----------
+        dout : ndarray, (N,) + output_shape
+            dL/d output, in the parameters' float dtype.
+        need_input_gradient : bool, default True
+            False: the caller does not need dL/dx (the first layer).
+
+        Returns
+        -------
+        ndarray, (N,) + input_shape, or None
+            dL/dx; None only when the layer skipped it.
+        """
         raise NotImplementedError
 
     def get_config(self):
+        """The constructor's arguments, JSON-able: ``cls(**config)`` makes an equal, unbuilt layer.
+
+        Returns
+        -------
+        dict
+        """
         return {"name": self.name}
 
     @classmethod
     def from_config(cls, config):
+        """A new, unbuilt layer from :meth:`get_config`'s output (the constructor's keyword arguments).
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        Layer
+        """
         return cls(**config)
 
     def count_params(self):
+        """The number of parameter values (0 before :meth:`build` and without weights).
+
+        Returns
+        -------
+        int
+        """
         return sum(int(p.size) for p in self.params.values())
 
     # -- helpers for subclasses ---------------------------------------------
     def describe(self):
+        """How error messages name the layer: ``Conv2D 'conv2d_1'``, or the class alone.
+
+        Returns
+        -------
+        str
+        """
         return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
 
     def _valid_shape(self, input_shape):

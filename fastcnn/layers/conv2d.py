@@ -12,6 +12,21 @@ class Conv2D(LinearLayer):
     Parameters ``kernel`` (KH, KW, C_in, filters), glorot-uniform, and
     ``bias`` (filters,), zeros: the shapes Keras uses, so Keras weights load
     directly.  Accepts uint8 pixels (read as x / 255) as well as floats.
+
+    Parameters
+    ----------
+    filters : int
+        C_out, the number of output channels.
+    kernel_size : int or (int, int)
+        (KH, KW); one int for both.
+    strides : int or (int, int), default 1
+        (SH, SW); one int for both.
+    padding : {"valid", "same"}, default "valid"
+        ``"same"`` zero-pads so that OH = ceil(H / SH) (TensorFlow's rule).
+    activation : {None, "linear", "relu", "softmax"}, default None
+        A ReLU is applied inside the convolution kernel.
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
     """
 
     default_name = "conv2d"

@@ -6,7 +6,16 @@ from .linear import LinearLayer
 
 
 class Dense(LinearLayer):
-    """Fully connected: (N, D_in) -> (N, units); ``kernel`` (D_in, units), ``bias`` (units,)."""
+    """Fully connected: (N, D_in) -> (N, units); ``kernel`` (D_in, units), ``bias`` (units,).
+
+    Parameters
+    ----------
+    units : int
+        D_out, the number of outputs.
+    activation : {None, "linear", "relu", "softmax"}, default None
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
+    """
 
     default_name = "dense"
 

@@ -5,6 +5,14 @@ from .base import Layer
 
 
 class Flatten(Layer):
+    """A reshape: (N, H, W, C) -> (N, H*W*C), row-major (NHWC), as Keras flattens.
+
+    Parameters
+    ----------
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
+    """
+
     default_name = "flatten"
 
     def output_shape(self, input_shape):

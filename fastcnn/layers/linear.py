@@ -12,6 +12,13 @@ class LinearLayer(Layer):
     cross-entropy loss.  A layer whose kernel can apply the ReLU itself
     (``fuses_relu``) hands ``activation="relu"`` to the kernel instead, which
     saves a pass over the output in both directions.
+
+    Parameters
+    ----------
+    activation : {None, "linear", "relu", "softmax"}, default None
+        Applied after the linear map; None and ``"linear"`` mean none.
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
     """
 
     #: True when forward_linear/backward_linear accept ``relu=True``
@@ -39,9 +46,40 @@ class LinearLayer(Layer):
         return self.backward_linear(dout, need_input_gradient)
 
     def forward_linear(self, x, training=False, relu=False):
+        """The linear map alone: z = linear(x), before the activation.
+
+        Parameters
+        ----------
+        x : ndarray, (N,) + input_shape
+            As for :meth:`~fastcnn.layers.base.Layer.forward`.
+        training : bool, default False
+            True keeps what :meth:`backward_linear` needs.
+        relu : bool, default False
+            Return max(z, 0) instead (only when ``fuses_relu``).
+
+        Returns
+        -------
+        ndarray, (N,) + output_shape
+        """
         raise NotImplementedError
 
     def backward_linear(self, dz, need_input_gradient=True):
+        """dL/dx from dL/dz, the gradient at :meth:`forward_linear`'s output; fills ``grads``.
+
+        After ``forward_linear(..., relu=True)``, ``dz`` is dL/d max(z, 0) and is
+        masked here by the forward's output > 0.
+
+        Parameters
+        ----------
+        dz : ndarray, (N,) + output_shape
+        need_input_gradient : bool, default True
+            False lets the layer skip dL/dx.
+
+        Returns
+        -------
+        ndarray, (N,) + input_shape, or None
+            dL/dx; None when skipped.
+        """
         raise NotImplementedError
 
     def get_config(self):

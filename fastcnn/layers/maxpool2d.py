@@ -6,7 +6,19 @@ from .base import Layer
 
 
 class MaxPool2D(Layer):
-    """Max pooling: (N, H, W, C) -> (N, OH, OW, C); ``strides`` defaults to ``pool_size``."""
+    """Max pooling: (N, H, W, C) -> (N, OH, OW, C); ``strides`` defaults to ``pool_size``.
+
+    Parameters
+    ----------
+    pool_size : int or (int, int), default 2
+        (KH, KW) of the window; one int for both.
+    strides : int or (int, int), optional
+        (SH, SW); None means ``pool_size``.
+    padding : {"valid", "same"}, default "valid"
+        ``"same"`` pads so that OH = ceil(H / SH); padding never wins a maximum.
+    name : str, optional
+        See :class:`~fastcnn.layers.base.Layer`.
+    """
 
     default_name = "max_pooling2d"
 

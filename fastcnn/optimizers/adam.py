@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..backend import ops
-from ..kernels.adam import _adam_update
+from ..kernels.adam import adam_update_unchecked
 from .base import Optimizer, check_rate
 
 
@@ -60,8 +60,9 @@ class Adam(Optimizer):
     def _update_flat(self, params, grads):
         # the kernel itself: a compiled model's flat buffers were checked when they were made
         dtype = params.dtype.type
-        return int(_adam_update(params, grads, self._flat_slots["m"], self._flat_slots["v"], dtype(self._alpha()),
-                                dtype(1.0 - self.beta_1), dtype(1.0 - self.beta_2), dtype(self.epsilon)))
+        return int(adam_update_unchecked(params, grads, self._flat_slots["m"], self._flat_slots["v"],
+                                         dtype(self._alpha()), dtype(1.0 - self.beta_1), dtype(1.0 - self.beta_2),
+                                         dtype(self.epsilon)))
 
     def get_config(self):
         """The settings (``learning_rate``, ``beta_1``, ``beta_2``, ``epsilon``).

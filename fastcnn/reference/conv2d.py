@@ -31,7 +31,30 @@ def _as_float(x, w):
 
 
 def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
-    """x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,) -> (N, OH, OW, C_out)."""
+    """x (N, H, W, C_in), w (KH, KW, C_in, C_out), b (C_out,) -> (N, OH, OW, C_out).
+
+        out[n, oh, ow, co] = b[co] + sum_{kh, kw, ci} xp[n, oh*SH + kh, ow*SW + kw, ci] * w[kh, kw, ci, co]
+
+    then max(out, 0) with ``relu=True``; xp is x zero-padded for ``padding``.
+
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C_in) float32 or float64, or uint8
+        uint8 pixels are read as x / 255.
+    w : ndarray, (KH, KW, C_in, C_out)
+        Keras's kernel layout; x's dtype when x is float.
+    b : ndarray, (C_out,)
+    strides : int or (int, int), default 1
+        S, or (SH, SW).
+    padding : {"valid", "same"}, default "valid"
+        ``"same"`` is TensorFlow's rule (the extra pixel at the bottom/right).
+    relu : bool, default False
+        Return max(out, 0).
+
+    Returns
+    -------
+    ndarray, (N, OH, OW, C_out), w's dtype
+    """
     x = _as_float(x, w)
     KH, KW, _, C_out = w.shape
     xp, SH, SW, OH, OW, _, _ = _pad(x, strides, padding, KH, KW)
@@ -43,7 +66,37 @@ def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
 
 
 def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None, need_dx=True):
-    """Returns (dx, dw, db) given dout = dL/d out (dx is None unless need_dx)."""
+    """Returns (dx, dw, db) given dout = dL/d out (dx is None unless need_dx).
+
+    With G = dout, or dout * [out > 0] with ``relu=True``:
+
+        db[co]             = sum_{n, oh, ow} G[n, oh, ow, co]
+        dw[kh, kw, ci, co] = sum_{n, oh, ow} xp[n, oh*SH + kh, ow*SW + kw, ci] * G[n, oh, ow, co]
+        dxp[n, oh*SH + kh, ow*SW + kw, ci] += sum_{co} w[kh, kw, ci, co] * G[n, oh, ow, co]
+
+    and dx is dxp with the padding cut away.
+
+    Parameters
+    ----------
+    dout : ndarray, (N, OH, OW, C_out)
+        dL/d out, w's dtype.
+    x : ndarray, (N, H, W, C_in)
+        The forward's input (uint8 pixels mean x / 255).
+    w : ndarray, (KH, KW, C_in, C_out)
+    strides, padding, relu
+        The forward's.
+    out : ndarray, (N, OH, OW, C_out), optional
+        The forward's output; needed with ``relu=True``.
+    need_dx : bool, default True
+        False skips dx.
+
+    Returns
+    -------
+    dx : ndarray, (N, H, W, C_in) or None
+        dL/dx; None when ``need_dx`` is False.
+    dw : ndarray, (KH, KW, C_in, C_out)
+    db : ndarray, (C_out,)
+    """
     x = _as_float(x, w)
     if relu:
         dout = np.where(out > 0, dout, 0).astype(dout.dtype)

@@ -21,7 +21,32 @@ def _windows(z):
 
 
 def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
-    """(pooled, argmax) of maxpool2x2(relu(conv2d(x, w, b))); argmax = 2 dy + dx of each winner."""
+    """(pooled, argmax) of maxpool2x2(relu(conv2d(x, w, b))); argmax = 2 dy + dx of each winner.
+
+        z = conv2d(x, w, b)                       (N, OH, OW, C_out)
+        pooled[n, ph, pw, c] = max(0, max_{dy, dx} z[n, 2 ph + dy, 2 pw + dx, c])   (no max(0, .) without ReLU)
+
+    with PH = floor(OH / 2), PW = floor(OW / 2).
+
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C_in) float32 or float64, or uint8
+        uint8 pixels are read as x / 255.
+    w : ndarray, (KH, KW, C_in, C_out)
+    b : ndarray, (C_out,)
+    strides : int or (int, int), default 1
+        The convolution's; the pool is always 2x2, stride 2, unpadded.
+    padding : {"valid", "same"}, default "valid"
+        The convolution's.
+    relu : bool, default True
+        False pools the convolution's raw output.
+
+    Returns
+    -------
+    pooled : ndarray, (N, PH, PW, C_out), w's dtype
+    argmax : ndarray, (N, PH, PW, C_out) uint8
+        2 dy + dx of each window's first maximum (row-major order).
+    """
     windows = _windows(conv2d_forward(x, w, b, strides, padding))   # 1. the convolution
     best = windows[..., 0].copy()                                    # 2. the pool: first maximum
     argmax = np.zeros(best.shape, dtype=np.uint8)
@@ -35,7 +60,33 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
 
 def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, padding="valid", relu=True,
                                    need_dx=True):
-    """(dx, dw, db) of maxpool2x2(relu(conv2d(x, w, b))) given dL/d pooled."""
+    """(dx, dw, db) of maxpool2x2(relu(conv2d(x, w, b))) given dL/d pooled.
+
+    g = dpooled * [pooled > 0] (g = dpooled without ReLU) goes to each
+    window's winner (oh, ow) = (2 ph + dy, 2 pw + dx), argmax = 2 dy + dx;
+    from there on it is the convolution's backward.
+
+    Parameters
+    ----------
+    dpooled : ndarray, (N, PH, PW, C_out)
+        dL/d pooled, w's dtype.
+    pooled, argmax : ndarray, (N, PH, PW, C_out)
+        What the forward returned (argmax uint8).
+    x : ndarray, (N, H, W, C_in)
+        The forward's input.
+    w : ndarray, (KH, KW, C_in, C_out)
+    strides, padding, relu
+        The forward's.
+    need_dx : bool, default True
+        False skips dx (pass False for uint8 pixels: the fast kernel refuses them a dx).
+
+    Returns
+    -------
+    dx : ndarray, (N, H, W, C_in) or None
+        dL/dx; None when ``need_dx`` is False.
+    dw : ndarray, (KH, KW, C_in, C_out)
+    db : ndarray, (C_out,)
+    """
     g = np.where(pooled > 0, dpooled, 0).astype(dpooled.dtype) if relu else dpooled   # 1. the ReLU
     N, PH, PW, C = g.shape
     z_shape = conv2d_forward(x[:1], w, np.zeros(C, w.dtype), strides, padding).shape   # (1, OH, OW, C)

@@ -1,47 +1,95 @@
-"""Plain-NumPy twin of :mod:`fastcnn.kernels.maxpool2d`.
+"""Plain-loop twin of :mod:`fastcnn.kernels.maxpool2d`: the readable specification.
 
-Pads with -inf, views every window with ``sliding_window_view`` and takes
-the ``max`` over the flattened window (NaN propagates, as in the kernel).
-The backward pass finds, in each window, the first element (row-major order,
-the kernel's tie rule) that equals the maximum and is not padding, and adds
-the window's gradient there with ``np.add.at`` (windows may overlap).
+One loop per axis, as the math reads.  Window (oh, ow) covers the input rows
+``oh*SH - pad_top ... oh*SH - pad_top + KH - 1`` (likewise for columns),
+clipped to the input, so padding never takes part:
+
+    out[n, oh, ow, c] = max over the window of x[n, h, w, c]   (a NaN makes it NaN)
+    dx[n, h, w, c]   += dout[n, oh, ow, c]  at the window's first maximum (row-major order)
 """
+import math
+
 import numpy as np
 
 from ..geometry import normalize_pair, normalize_padding, window_geometry
 
 
-def _windows(x, pool_size, strides, padding):
+def _geometry(x, pool_size, strides, padding):
+    """(KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left) of a pooling over ``x``."""
     KH, KW = normalize_pair(pool_size, "pool_size")
     SH, SW = (KH, KW) if strides is None else normalize_pair(strides, "strides")
-    N, H, W, C = x.shape
-    OH, OW, pad_h, pad_w = window_geometry(H, W, KH, KW, SH, SW, normalize_padding(padding))
-    xp = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=-np.inf)
-    # windows[n, i, j, c, kh, kw]: all stride-1 windows, then keep every S-th
-    windows = np.lib.stride_tricks.sliding_window_view(xp, (KH, KW), axis=(1, 2))[:, ::SH, ::SW][:, :OH, :OW]
-    valid = np.pad(np.ones((H, W), bool), (pad_h, pad_w))  # False on the padding
-    valid = np.lib.stride_tricks.sliding_window_view(valid, (KH, KW))[::SH, ::SW][:OH, :OW]
-    return (windows.reshape(N, OH, OW, C, KH * KW), valid.reshape(1, OH, OW, 1, KH * KW),
-            (KH, KW, SH, SW, OH, OW, pad_h[0], pad_w[0]))
+    _, H, W, _ = x.shape
+    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, normalize_padding(padding))
+    return (KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left)
+
+
+def _window(o, stride, pad_before, size_k, size):
+    """The input indices window ``o`` covers along one axis, clipped to the input."""
+    start = o * stride - pad_before
+    return range(max(start, 0), min(start + size_k, size))
+
+
+def _first_maximum(x, n, rows, columns, c):
+    """(h, w) of the window's first maximal element in row-major order (a NaN is maximal)."""
+    best, at = None, None
+    for h in rows:
+        for w in columns:
+            value = x[n, h, w, c]
+            if best is None or value > best or (math.isnan(value) and not math.isnan(best)):
+                best, at = value, (h, w)
+    return at
 
 
 def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
-    """x (N, H, W, C) -> out (N, OH, OW, C), the maximum of each window."""
-    flat, _, _ = _windows(x, pool_size, strides, padding)
-    return flat.max(axis=-1)  # -inf padding never exceeds a real value; NaN propagates
+    """The maximum of each window.
+
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C) float
+    pool_size : int or (int, int), default 2
+    strides : int or (int, int), optional
+        Defaults to ``pool_size`` (Keras).
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    out : ndarray, (N, OH, OW, C), x's dtype
+    """
+    (KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left) = _geometry(x, pool_size, strides, padding)
+    N, H, W, C = x.shape
+    out = np.empty((N, OH, OW, C), dtype=x.dtype)
+    for n in range(N):
+        for oh in range(OH):
+            for ow in range(OW):
+                for c in range(C):
+                    h, w = _first_maximum(x, n, _window(oh, SH, pad_top, KH, H), _window(ow, SW, pad_left, KW, W), c)
+                    out[n, oh, ow, c] = x[n, h, w, c]
+    return out
 
 
 def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid"):
-    """dx (like x): each dout element added at its window's first maximum."""
-    flat, valid, (KH, KW, SH, SW, OH, OW, pad_top, pad_left) = _windows(x, pool_size, strides, padding)
-    is_max = (flat == out[..., None]) | (np.isnan(flat) & np.isnan(out[..., None]))
-    first = np.argmax(is_max & valid, axis=-1)  # argmax of booleans: the first True
-    kh, kw = np.divmod(first, KW)
-    h = np.arange(OH)[None, :, None, None] * SH + kh - pad_top
-    w = np.arange(OW)[None, None, :, None] * SW + kw - pad_left
+    """dL/dx: each dout element added at its window's first maximum.
+
+    Parameters
+    ----------
+    dout : ndarray, (N, OH, OW, C)
+        dL/d out.
+    x, out : ndarray
+        The forward's input and output (``out`` is not needed by this twin: it searches again).
+    pool_size, strides, padding
+        The forward's.
+
+    Returns
+    -------
+    dx : ndarray, (N, H, W, C)
+    """
+    (KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left) = _geometry(x, pool_size, strides, padding)
     N, H, W, C = x.shape
-    n = np.broadcast_to(np.arange(N)[:, None, None, None], dout.shape)
-    c = np.broadcast_to(np.arange(C)[None, None, None, :], dout.shape)
     dx = np.zeros_like(x)
-    np.add.at(dx, (n, h, w, c), dout)
+    for n in range(N):
+        for oh in range(OH):
+            for ow in range(OW):
+                for c in range(C):
+                    h, w = _first_maximum(x, n, _window(oh, SH, pad_top, KH, H), _window(ow, SW, pad_left, KW, W), c)
+                    dx[n, h, w, c] += dout[n, oh, ow, c]
     return dx

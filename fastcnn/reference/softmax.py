@@ -3,13 +3,39 @@ import numpy as np
 
 
 def softmax_forward(z):
-    """p = exp(z - max z) / sum exp(z - max z), row by row."""
+    """p = exp(z - max z) / sum exp(z - max z), row by row.
+
+    Parameters
+    ----------
+    z : ndarray, (N, K) float32 or float64
+        Logits, K classes.
+
+    Returns
+    -------
+    ndarray, (N, K)
+        p; each row sums to 1.
+    """
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
 def softmax_backward(dout, p):
-    """dz = J^T dout with the softmax Jacobian J[k, j] = p_k (delta_kj - p_j), per row."""
+    """dz = J^T dout with the softmax Jacobian J[k, j] = p_k (delta_kj - p_j), per row.
+
+    That is dz[n, k] = p[n, k] * (dout[n, k] - sum_j dout[n, j] * p[n, j]).
+
+    Parameters
+    ----------
+    dout : ndarray, (N, K)
+        dL/dp.
+    p : ndarray, (N, K)
+        The forward's output.
+
+    Returns
+    -------
+    ndarray, (N, K)
+        dL/dz.
+    """
     dz = np.empty_like(p)
     for n in range(p.shape[0]):
         jacobian = np.diag(p[n]) - np.outer(p[n], p[n])

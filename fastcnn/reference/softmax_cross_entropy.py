@@ -3,7 +3,28 @@ import numpy as np
 
 
 def softmax_cross_entropy(z, y):
-    """Returns (mean loss, p, dloss/dz) for logits z and targets y, both (N, K)."""
+    """Returns (mean loss, p, dloss/dz) for logits z and targets y, both (N, K).
+
+        log p[n, k] = z[n, k] - lse[n],   lse[n] = m[n] + log sum_k exp(z[n, k] - m[n]),   m[n] = max_k z[n, k]
+        loss     = -(1/N) sum_n sum_k y[n, k] * log p[n, k]
+        dz[n, k] = (p[n, k] * sum_j y[n, j] - y[n, k]) / N        (= (p - y) / N for one-hot y)
+
+    Parameters
+    ----------
+    z : ndarray, (N, K) float32 or float64
+        Logits, K classes.
+    y : ndarray, (N, K)
+        Targets: one-hot, or any rows of non-negative weights; z's dtype.
+
+    Returns
+    -------
+    loss : float
+        The mean over the batch.
+    p : ndarray, (N, K)
+        softmax(z).
+    dz : ndarray, (N, K)
+        dloss/dz.
+    """
     m = z.max(axis=1, keepdims=True)
     log_p = z - (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))
     p = np.exp(log_p)

@@ -5,7 +5,26 @@ import numpy as np
 
 
 def contact_sheet(images, labels, class_names, path, per_class=8, tile=128):
-    """A grid of example images, one row per class, labelled (Pillow)."""
+    """A grid of example images, one row per class, labelled (Pillow).
+
+    Parameters
+    ----------
+    images : ndarray, (N, H, W, 3) uint8, or floats in [0, 1]
+    labels : array_like of int, (N,)
+        Each image's class index.
+    class_names : sequence of str
+        One row each, in class-index order.
+    path : str or pathlib.Path
+        The PNG to write; its folder is created if missing.
+    per_class : int, default 8
+        The first ``per_class`` images of each class are shown.
+    tile : int, default 128
+        Each image's side in the sheet, in pixels (nearest-neighbour resize).
+
+    Returns
+    -------
+    pathlib.Path
+    """
     from PIL import Image, ImageDraw, ImageFont
 
     labels = np.asarray(labels)

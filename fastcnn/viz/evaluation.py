@@ -8,7 +8,21 @@ from .figures import pyplot, save_figure
 
 
 def plot_confusion_matrix(true_index, predicted_index, class_names, path):
-    """Counts and row-normalised fractions (each true class sums to 1)."""
+    """Counts and row-normalised fractions (each true class sums to 1).
+
+    Parameters
+    ----------
+    true_index, predicted_index : array_like of int, (N,)
+        Class indices.
+    class_names : sequence of str
+        In class-index order.
+    path : str or pathlib.Path
+        The PNG to write.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     counts = confusion_matrix(true_index, predicted_index, len(class_names))
     with np.errstate(invalid="ignore"):
@@ -33,7 +47,25 @@ def plot_confusion_matrix(true_index, predicted_index, class_names, path):
 
 
 def plot_roc(y_true, probabilities, class_names, path):
-    """One-vs-rest ROC curve per class, its AUC in the legend."""
+    """One-vs-rest ROC curve per class, its AUC in the legend.
+
+    A class whose labels are all 0 or all 1 has no curve and is left out.
+
+    Parameters
+    ----------
+    y_true : ndarray, (N, classes)
+        One-hot labels.
+    probabilities : ndarray, (N, classes)
+        The model's outputs.
+    class_names : sequence of str
+        In class-index order.
+    path : str or pathlib.Path
+        The PNG to write.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     y_true = np.asarray(y_true)
     fig, ax = plt.subplots(figsize=(5.6, 5.2))

@@ -24,6 +24,17 @@ def feature_maps(model, x):
     Returns a list of ``(layer, output)`` pairs in order, ``output`` with
     the batch axis.  A Conv2D's output is after its activation (ReLU), as the
     next layer sees it; the last Dense's output is the class probabilities.
+
+    Parameters
+    ----------
+    model : Sequential
+    x : ndarray, (H, W, C) or (N, H, W, C), uint8 or float
+        uint8 pixels mean x / 255, as in ``predict``.
+
+    Returns
+    -------
+    list of (Layer, ndarray)
+        Each output is (N,) + the layer's output shape, in the model's dtype.
     """
     out = as_model_input(_as_batch(model, x), model.layers[0], model.dtype)
     maps = []
@@ -35,7 +46,25 @@ def feature_maps(model, x):
 
 def plot_prediction(image, probabilities, class_names, path, true_label=None, title=None):
     """The galaxy shown large, with the predicted class and its probability
-    above it (and the true label when known), probabilities as bars below."""
+    above it (and the true label when known), probabilities as bars below.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W, 3) uint8, or floats in [0, 1]
+    probabilities : ndarray, (classes,)
+    class_names : sequence of str
+        In class-index order.
+    path : str or pathlib.Path
+        The PNG to write.
+    true_label : int, optional
+        The true class index; the heading then says whether the prediction is correct.
+    title : str, optional
+        A small caption at the bottom.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     k = int(np.argmax(probabilities))
     heading = f"Predicted: {class_names[k]} (p = {probabilities[k]:.2f})"
@@ -62,6 +91,20 @@ def plot_feature_maps(layer_name, layer_type, maps, path):
     Each tile has its own grey scale, from its minimum (black) to its
     maximum (white), written under it; an all-zero channel (a ReLU that never
     fired on this galaxy) is shown black.
+
+    Parameters
+    ----------
+    layer_name : str
+    layer_type : str
+        Shown in the heading after the name, e.g. ``"Conv2D, ReLU"``.
+    maps : ndarray, (H, W, C)
+        One sample's output of the layer.
+    path : str or pathlib.Path
+        The PNG to write.
+
+    Returns
+    -------
+    pathlib.Path
     """
     plt = pyplot()
     maps = np.asarray(maps)
@@ -86,7 +129,21 @@ def plot_feature_maps(layer_name, layer_type, maps, path):
 
 def plot_dense(activations, path, class_names=None):
     """The Dense layers' outputs as bar charts: ``activations`` is a list of
-    (name, vector) pairs; the last one is labelled with ``class_names``."""
+    (name, vector) pairs; the last one is labelled with ``class_names``.
+
+    Parameters
+    ----------
+    activations : list of (str, ndarray (D,))
+        One chart each, top to bottom.
+    path : str or pathlib.Path
+        The PNG to write.
+    class_names : sequence of str, optional
+        Used only when it has as many names as the last vector has values.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     fig, axes = plt.subplots(len(activations), 1, figsize=(7, 2.3 * len(activations)), squeeze=False)
     for i, (ax, (name, values)) in enumerate(zip(axes[:, 0], activations)):
@@ -103,7 +160,21 @@ def plot_dense(activations, path, class_names=None):
 
 def plot_filters(kernel, path, layer_name="conv2d"):
     """A first-layer kernel (KH, KW, 3, C_out) as C_out small RGB patches,
-    each scaled from its own minimum (black) to maximum (white)."""
+    each scaled from its own minimum (black) to maximum (white).
+
+    Parameters
+    ----------
+    kernel : ndarray, (KH, KW, C_in, C_out)
+        With C_in other than 3 the patches are grey (the mean over C_in).
+    path : str or pathlib.Path
+        The PNG to write.
+    layer_name : str, default "conv2d"
+        Shown in the heading.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     kernel = np.asarray(kernel, dtype=np.float64)
     filters = kernel.shape[-1]
@@ -129,7 +200,23 @@ def plot_filters(kernel, path, layer_name="conv2d"):
 def visualize_galaxy(model, image, path_prefix, true_label=None):
     """All pictures of one galaxy: ``<prefix>_prediction.png``, one
     ``<prefix>_<n>_<layer>.png`` per Conv2D/MaxPool2D layer and
-    ``<prefix>_dense.png``.  Returns the written paths."""
+    ``<prefix>_dense.png``.  Returns the written paths.
+
+    Parameters
+    ----------
+    model : Sequential
+        Its last layer's output is taken as the class probabilities.
+    image : ndarray, (H, W, C) uint8, or floats in [0, 1]
+        One galaxy.
+    path_prefix : str or pathlib.Path
+        ``<prefix>`` above.
+    true_label : int, optional
+        The true class index, shown on the prediction.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
     from ..layers import Conv2D, Dense, MaxPool2D
 
     prefix = str(path_prefix)

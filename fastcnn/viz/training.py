@@ -5,7 +5,20 @@ from .figures import pyplot, save_figure
 
 
 def plot_training_curves(history, path):
-    """Loss, accuracy and AUC per epoch, training against validation."""
+    """Loss, accuracy and AUC per epoch, training against validation.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        Keras's ``History.history``: ``loss``, ``categorical_accuracy``,
+        ``auc`` and their ``val_`` versions; a missing metric gets no panel.
+    path : str or pathlib.Path
+        The PNG to write.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = pyplot()
     panels = [("loss", "loss"), ("categorical_accuracy", "accuracy"), ("auc", "AUC")]
     panels = [(key, label) for key, label in panels if key in history]

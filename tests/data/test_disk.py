@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import fastcnn
-from fastcnn.data.disk import DiskArray, npz_member, write_npz_in_chunks
-from fastcnn.data.export import write_synthetic_npz
+from fastcnn.data.disk import DiskArray, npz_member
+from fastcnn.data.export import write_npz_in_chunks, write_synthetic_npz
 from fastcnn.data.npz import load_npz
 from fastcnn.errors import DataError
 
@@ -37,8 +37,11 @@ def test_disk_array_reads_rows_slices_and_subsets(stored):
     assert len(sub) == 3
     np.testing.assert_array_equal(sub[[2, 0]], images[[1, 7]])
     np.testing.assert_array_equal(np.asarray(sub), images[[7, 30, 1]])
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match=r"row index out of range for \d+ rows"):
         disk[[37]]
+    np.testing.assert_array_equal(disk.subset([-1, 0])[0], images[-1])  # negative: from the end
+    with pytest.raises(IndexError, match=r"row index out of range for \d+ rows"):
+        disk.subset([len(images)])
 
 
 def test_truncated_file_is_reported(stored, tmp_path):
@@ -46,7 +49,7 @@ def test_truncated_file_is_reported(stored, tmp_path):
     data = path.read_bytes()
     cut = tmp_path / "cut.npz"
     cut.write_bytes(data[:5000])
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"cut\.npz: not a readable \.npz file"):
         load_npz(cut, (8, 8), stream_bytes=0)
 
 

@@ -109,7 +109,7 @@ def test_classes_are_separable_by_a_simple_statistic(galaxies):
 
 
 def test_invalid_arguments_are_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need n >= 0 and size >= 8, got n=-1, size=128"):
         synthesize_galaxies(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need n >= 0 and size >= 8, got n=4, size=4"):
         synthesize_galaxies(4, size=4)

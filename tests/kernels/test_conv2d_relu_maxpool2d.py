@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from fastcnn import kernels, reference
 from fastcnn.errors import ShapeError
 from fastcnn.kernels.conv2d import PIXEL_SCALE
-from fastcnn.kernels.conv2d_relu_maxpool2d import _conv2d_relu_maxpool2d_forward
+from fastcnn.kernels.conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_forward_unchecked
 from tests.helpers import assert_fd_ok, assert_float32_close, fd_errors
 
 
@@ -154,7 +154,7 @@ def test_rows_read_the_batch_out_of_the_whole_data_set():
     rows = np.array([7, 2, 2, 5])
     pooled = np.empty((4, 2, 2, 8), np.float32)
     argmax = np.empty(pooled.shape, np.uint8)
-    _conv2d_relu_maxpool2d_forward(data, rows, w * np.float32(PIXEL_SCALE), b, 2, 2, True, pooled, argmax)
+    conv2d_relu_maxpool2d_forward_unchecked(data, rows, w * np.float32(PIXEL_SCALE), b, 2, 2, True, pooled, argmax)
     want, want_argmax = kernels.conv2d_relu_maxpool2d_forward(data[rows], w, b, 2)
     np.testing.assert_array_equal(pooled, want)
     np.testing.assert_array_equal(argmax, want_argmax)

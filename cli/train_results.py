@@ -1,0 +1,69 @@
+"""What ``fastcnn train`` does once training has ended (``cli/train.py``):
+one line of validation scores, then the model file, its history and its
+pictures beside it."""
+import json
+
+import click
+
+import fastcnn
+from fastcnn import viz
+from fastcnn._files import atomic_write
+
+from .common import history_path, picture_path
+
+
+def report_validation(record, val_set, early):
+    """One line: the validation scores of the weights being saved, against the majority-class baseline.
+
+    Nothing without a validation split.  With early stopping, also which
+    epoch's weights are kept.
+
+    Parameters
+    ----------
+    record : fastcnn.records.TrainingRecord
+        Its history holds the per-epoch validation scores.
+    val_set : fastcnn.data.Dataset
+    early : ResumableEarlyStopping or None
+    """
+    history = record.history
+    if not history.get("val_loss"):
+        return
+    epoch = early.best_epoch if early is not None and early.best_weights is not None else -1
+    if early is not None:
+        stopped = f"stopped early after epoch {record.epochs_done}; " if record.stopped_early else ""
+        click.echo(f"Early stopping: {stopped}keeping the weights of epoch {epoch + 1} (lowest val_loss)")
+    baseline = max(val_set.class_counts().values()) / len(val_set)
+    click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][epoch]:.4f} - "
+               f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
+               f"(majority-class baseline {baseline:.4f})")
+
+
+def save_results(model, record, out, val_set, plots):
+    """The model file, its history beside it and (with ``plots``) the pictures.
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    record : fastcnn.records.TrainingRecord
+        Saved in the model file; its history also as JSON.
+    out : pathlib.Path
+        The model file (``.npz``).
+    val_set : fastcnn.data.Dataset or None
+        With it, the pictures include the confusion matrix and ROC curves.
+    plots : bool
+        Draw the training curves (and the validation pictures).
+    """
+    fastcnn.save_model(model, out, training=record)
+    with atomic_write(history_path(out), "w") as handle:
+        json.dump(record.history, handle, indent=2)
+        handle.write("\n")
+    click.echo(f"Saved the model to {out} and its history to {history_path(out)}")
+    if plots and record.history:
+        written = [viz.plot_training_curves(record.history, picture_path(out, "training_curves"))]
+        if val_set is not None:
+            probabilities = model.predict(val_set.images, batch_size=64)
+            written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
+                                                     picture_path(out, "confusion_matrix")))
+            written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
+                                        picture_path(out, "roc")))
+        click.echo("Pictures: " + ", ".join(str(p) for p in written))
