@@ -84,6 +84,7 @@ def output_length(size, window, stride, padding):
     Returns
     -------
     int
+        ``ceil(size / stride)`` for ``same``, ``(size - window) // stride + 1`` for ``valid``.
     """
     if padding == "same":
         return -(-size // stride)  # ceil(size / stride)
@@ -95,9 +96,8 @@ def padding_amounts(size, window, stride, padding):
 
     Parameters
     ----------
-    size, window, stride : int
-        ``H``, ``KH``, ``SH`` (or ``W``, ``KW``, ``SW``).
-    padding : {"valid", "same"}
+    size, window, stride, padding
+        As for :func:`output_length`.
 
     Returns
     -------
@@ -143,3 +143,32 @@ def window_geometry(H, W, KH, KW, SH, SW, padding, what="window"):
     OH = output_length(H, KH, SH, padding)
     OW = output_length(W, KW, SW, padding)
     return OH, OW, padding_amounts(H, KH, SH, padding), padding_amounts(W, KW, SW, padding)
+
+
+def image_output_size(input_shape, window, strides, padding, what, owner):
+    """(OH, OW) of a window sliding over one image of ``input_shape``, or a ShapeError naming ``owner``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        One sample's shape; must be (H, W, C).
+    window, strides : (int, int)
+        (KH, KW) and (SH, SW).
+    padding : {"valid", "same"}
+    what : str
+        How the error message calls the window (``"kernel"``, ``"pool window"``).
+    owner : str
+        Who is asking, for the error message (a layer's ``describe()``).
+
+    Returns
+    -------
+    OH, OW : int
+    """
+    if len(input_shape) != 3:
+        raise ShapeError(f"{owner} expects images (H, W, C), got input shape {tuple(input_shape)}")
+    H, W, _ = input_shape
+    try:
+        OH, OW, _, _ = window_geometry(H, W, *window, *strides, padding, what=what)
+    except ShapeError as error:
+        raise ShapeError(f"{owner}: {error}") from None
+    return OH, OW

@@ -106,10 +106,12 @@ def auc_micro(y_true, y_pred):
     Parameters
     ----------
     y_true, y_pred : array_like, (N, classes)
+        All N * classes (label, score) pairs are pooled into one binary problem.
 
     Returns
     -------
     float
+        NaN when the labels are all 0 or all 1.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     return roc_auc_binary(y_true.ravel(), y_pred.ravel())

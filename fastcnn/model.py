@@ -181,8 +181,8 @@ class Sequential(ModelWeights):
 
         Parameters
         ----------
-        x : ndarray, (N, H, W, C)
-        y : ndarray, (N, classes)
+        x, y
+            As for :meth:`loss_and_gradients`.
 
         Returns
         -------
@@ -200,13 +200,13 @@ class Sequential(ModelWeights):
 
         Parameters
         ----------
-        x : ndarray, (N, H, W, C)
-        y : ndarray, (N, classes)
+        x, y : ndarray, (N, H, W, C) and (N, classes)
+            A batch of images and its labels.
 
         Returns
         -------
         dict
-            ``loss`` and each metric.
+            ``loss`` and each metric, by name (``{"loss": 0.9, "auc": 0.88, ...}``).
         """
         x, y = self.check_data(x, y)
         plan = self.plan()

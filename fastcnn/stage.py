@@ -31,6 +31,7 @@ class Stage:
         Returns
         -------
         dict of str to ndarray
+            The same dict on every call with this ``n``.
         """
         if n not in self._buffers:
             if len(self._buffers) > 4:  # at most a few batch sizes are in use at a time
@@ -44,11 +45,12 @@ class Stage:
         Parameters
         ----------
         n : int
-            The batch size N.
+            As for :meth:`buffers`.
 
         Returns
         -------
         dict of str to ndarray
+            Each stage kind names its own arrays (``pooled``, ``argmax``, ``out``, ...).
         """
         return {}
 

@@ -89,9 +89,11 @@ class ModelWeights:
         Parameters
         ----------
         config : dict
+            ``name``, ``input_shape``, ``seed`` and the ``layers`` as serialised by ``fastcnn.layers.serialize``.
 
         Returns
         -------
         Sequential
+            With fresh weights drawn from ``seed``; ``set_weights`` (or ``fastcnn.load_model``) restores trained ones.
         """
         return cls(**model_arguments(config))

@@ -28,7 +28,7 @@ def test_every_kernel_module_has_twin_doc_and_test():
 
 
 def test_kernels_and_twins_share_names_and_signatures():
-    assert kernels.__all__ == reference.__all__
+    assert sorted(kernels.__all__) == reference.__all__ and len(reference.__all__) == 14
     for name in kernels.__all__:
         fast, slow = getattr(kernels, name), getattr(reference, name)
         assert inspect.signature(fast) == inspect.signature(slow), name

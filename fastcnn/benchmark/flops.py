@@ -36,14 +36,10 @@ def conv2d_relu_maxpool2d_forward(N, PH, PW, KH, KW, C_in, C_out):
 
     Parameters
     ----------
-    N : int
-        Images.
+    N, KH, KW, C_in, C_out : int
+        As for :func:`conv2d`.
     PH, PW : int
         Pooled output height and width.
-    KH, KW : int
-        Kernel height and width.
-    C_in, C_out : int
-        Input and output channels.
 
     Returns
     -------

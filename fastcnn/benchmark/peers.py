@@ -111,10 +111,8 @@ def keras_runner(seed, threads):
 
     Parameters
     ----------
-    seed : int
-        Seeds the initial weights and the shuffling.
-    threads : int
-        Threads the framework may use.
+    seed, threads : int
+        As for :func:`torch_runner` (TensorFlow's intra- and inter-op pools both get ``threads``).
 
     Returns
     -------
@@ -156,10 +154,8 @@ def jax_runner(seed, threads):
 
     Parameters
     ----------
-    seed : int
-        Seeds the initial weights and the shuffling.
-    threads : int
-        Threads the framework may use.
+    seed, threads : int
+        As for :func:`torch_runner` (the worker sets XLA's thread count in XLA_FLAGS before JAX starts).
 
     Returns
     -------

@@ -2,6 +2,13 @@
 
 Every public function here has a plain-NumPy twin with the same name and
 signature in :mod:`fastcnn.reference`; the tests hold the two equal.
+
+Each public function checks its arguments, allocates its outputs and calls a
+private ``@njit`` loop.  A few of those loops have public names ending in
+``_unchecked`` (``dense_forward_unchecked``, ...): the compiled model's plan
+(:mod:`fastcnn.stages`, :mod:`fastcnn.plan`) and Adam on flat buffers call
+them directly, having checked and allocated everything once, when the model
+was compiled.
 """
 from .adam import adam_update
 from .conv2d import conv2d_backward, conv2d_forward

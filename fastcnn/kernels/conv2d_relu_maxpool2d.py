@@ -124,9 +124,9 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
 
     Returns
     -------
-    dx : ndarray, (N, H, W, C_in), or None
-    dw : ndarray, (KH, KW, C_in, C_out)
-    db : ndarray, (C_out,)
+    dx, dw, db : ndarray
+        As :func:`fastcnn.kernels.conv2d_backward` returns them: dL/dx (None without ``need_dx``),
+        dL/dw and dL/db.
     """
     xp, w, _, (SH, SW), (pad_top, pad_left) = conv_arguments(x, w, None, strides, padding)
     N, H, W, _ = x.shape

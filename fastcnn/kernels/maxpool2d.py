@@ -35,28 +35,28 @@ def _window_range(o, stride, pad_before, size_k, size):
 
 @parallel_kernel
 def _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out):
-    """Fill ``out`` with window maxima.
+    """Fill ``out`` with window maxima; each (sample, output row) pair writes only its own row of ``out``.
 
     Written without branches (``a if condition else b`` becomes a select
     instruction): the comparisons depend on the data, so branches would be
     mispredicted half of the time.
     """
     N, H, W, C = x.shape
-    _, OH, OW, _ = out.shape
-    for n in prange(N):
-        for oh in range(OH):
-            h_start, h_stop = _window_range(oh, SH, pad_top, KH, H)
-            for ow in range(OW):
-                w_start, w_stop = _window_range(ow, SW, pad_left, KW, W)
-                for c in range(C):
-                    out[n, oh, ow, c] = x[n, h_start, w_start, c]
-                for h in range(h_start, h_stop):
-                    for w in range(w_start, w_stop):
-                        for c in range(C):
-                            value = x[n, h, w, c]
-                            best = out[n, oh, ow, c]
-                            # a NaN wins (value != value), and stays: NaN > anything is False
-                            out[n, oh, ow, c] = value if (value > best or value != value) else best
+    OH, OW = out.shape[1], out.shape[2]
+    for item in prange(N * OH):  # (sample, output row) pairs: a small batch still splits over the threads
+        n, oh = item // OH, item % OH
+        h_start, h_stop = _window_range(oh, SH, pad_top, KH, H)
+        for ow in range(OW):
+            w_start, w_stop = _window_range(ow, SW, pad_left, KW, W)
+            for c in range(C):
+                out[n, oh, ow, c] = x[n, h_start, w_start, c]
+            for h in range(h_start, h_stop):
+                for w in range(w_start, w_stop):
+                    for c in range(C):
+                        value = x[n, h, w, c]
+                        best = out[n, oh, ow, c]
+                        # a NaN wins (value != value), and stays: NaN > anything is False
+                        out[n, oh, ow, c] = value if (value > best or value != value) else best
 
 
 def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
@@ -127,11 +127,10 @@ def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid")
     Parameters
     ----------
     dout : ndarray, (N, OH, OW, C)
-        dL/d out.
-    x, out : ndarray
-        The forward's input and output.
-    pool_size, strides, padding
-        The forward's.
+        dL/d out, where out = maxpool2d_forward(x, pool_size, strides, padding).
+    x, out, pool_size, strides, padding
+        The forward's input, output and arguments: the backward searches each window of ``x``
+        for ``out`` again (TensorFlow's MaxPoolGrad does the same).
 
     Returns
     -------

@@ -10,9 +10,42 @@ Math (see docs/math/softmax.md), z (N, K):
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel
+from .._jit import kernel, parallel_kernel
 from ..errors import ShapeError
 from ._validate import float_array, same_dtype
+
+
+@kernel
+def exp_shifted_row(z, p, n):
+    """p[n, k] = exp(z[n, k] - m) for the row maximum m; the two sums softmax needs.
+
+    The fused loss (:mod:`fastcnn.kernels.softmax_cross_entropy`) starts the
+    same way, so both call this.
+
+    Parameters
+    ----------
+    z, p : ndarray, (N, K)
+        p's row n is written.
+    n : int
+        The row.
+
+    Returns
+    -------
+    row_max : float
+        m = max_k z[n, k].
+    total : float
+        sum_k exp(z[n, k] - m), accumulated in float64.
+    """
+    K = z.shape[1]
+    row_max = z[n, 0]
+    for k in range(1, K):
+        if z[n, k] > row_max:
+            row_max = z[n, k]
+    total = 0.0
+    for k in range(K):
+        p[n, k] = np.exp(z[n, k] - row_max)
+        total += p[n, k]
+    return row_max, total
 
 
 @parallel_kernel
@@ -27,14 +60,7 @@ def softmax_forward_unchecked(z, p):
     """
     N, K = z.shape
     for n in prange(N):
-        row_max = z[n, 0]
-        for k in range(1, K):
-            if z[n, k] > row_max:
-                row_max = z[n, k]
-        total = 0.0
-        for k in range(K):
-            p[n, k] = np.exp(z[n, k] - row_max)
-            total += p[n, k]
+        _, total = exp_shifted_row(z, p, n)
         for k in range(K):
             p[n, k] = p[n, k] / total
 

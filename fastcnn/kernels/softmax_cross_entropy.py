@@ -17,6 +17,7 @@ import numpy as np
 from .._jit import kernel
 from ..errors import ShapeError
 from ._validate import float_array, same_dtype
+from .softmax import exp_shifted_row
 
 
 @kernel
@@ -35,14 +36,7 @@ def softmax_cross_entropy_unchecked(z, y, p, dz, sample_loss):
     """
     N, K = z.shape
     for n in range(N):
-        row_max = z[n, 0]
-        for k in range(1, K):
-            if z[n, k] > row_max:
-                row_max = z[n, k]
-        total = 0.0
-        for k in range(K):
-            p[n, k] = np.exp(z[n, k] - row_max)
-            total += p[n, k]
+        row_max, total = exp_shifted_row(z, p, n)
         lse = row_max + np.log(total)
         y_sum = 0.0
         loss = 0.0

@@ -1,7 +1,6 @@
 """Keras-style ``Conv2D`` layer: state and shapes only, math in kernels/conv2d.py."""
 from ..backend import ops
-from ..errors import ShapeError
-from ..geometry import normalize_pair, normalize_padding, window_geometry
+from ..geometry import image_output_size, normalize_pair, normalize_padding
 from .base import check_positive_int
 from .linear import LinearLayer
 
@@ -40,15 +39,8 @@ class Conv2D(LinearLayer):
         self.padding = normalize_padding(padding)
 
     def output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ShapeError(
-                f"{self.describe()} expects images (H, W, C), got input shape {tuple(input_shape)}"
-            )
-        H, W, _ = input_shape
-        try:
-            OH, OW, _, _ = window_geometry(H, W, *self.kernel_size, *self.strides, self.padding, what="kernel")
-        except ShapeError as error:
-            raise ShapeError(f"{self.describe()}: {error}") from None
+        OH, OW = image_output_size(input_shape, self.kernel_size, self.strides, self.padding, "kernel",
+                                   self.describe())
         return (OH, OW, self.filters)
 
     def param_shapes(self, input_shape):

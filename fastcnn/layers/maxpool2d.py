@@ -1,7 +1,6 @@
 """Keras-style ``MaxPool2D`` layer: state and shapes only, math in kernels/maxpool2d.py."""
 from ..backend import ops
-from ..errors import ShapeError
-from ..geometry import normalize_pair, normalize_padding, window_geometry
+from ..geometry import image_output_size, normalize_pair, normalize_padding
 from .base import Layer
 
 
@@ -29,16 +28,9 @@ class MaxPool2D(Layer):
         self.padding = normalize_padding(padding)
 
     def output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ShapeError(
-                f"{self.describe()} expects images (H, W, C), got input shape {tuple(input_shape)}"
-            )
-        H, W, C = input_shape
-        try:
-            OH, OW, _, _ = window_geometry(H, W, *self.pool_size, *self.strides, self.padding, what="pool window")
-        except ShapeError as error:
-            raise ShapeError(f"{self.describe()}: {error}") from None
-        return (OH, OW, C)
+        OH, OW = image_output_size(input_shape, self.pool_size, self.strides, self.padding, "pool window",
+                                   self.describe())
+        return (OH, OW, input_shape[2])
 
     def forward(self, x, training=False):
         self._check_input(x)

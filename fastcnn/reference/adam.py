@@ -11,22 +11,12 @@ def adam_update(param, grad, m, v, alpha, beta_1, beta_2, epsilon):
 
     Parameters
     ----------
-    param : ndarray, float32 or float64
-        theta, updated in place.
-    grad : ndarray
-        g = dL/d param; same shape and dtype as ``param`` (as are ``m`` and ``v``).
-    m, v : ndarray
-        The first- and second-moment slots, updated in place.
-    alpha : float
-        lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) at step t (the optimizer computes it).
-    beta_1, beta_2 : float
-        The moments' decay rates.
-    epsilon : float
+    param, grad, m, v, alpha, beta_1, beta_2, epsilon
+        As for :func:`fastcnn.kernels.adam_update`, whose specification this is.
 
     Returns
     -------
-    int
-        The number of entries of ``param`` that are NaN or infinite afterwards.
+    As :func:`fastcnn.kernels.adam_update`.
     """
     dtype = param.dtype.type
     m += (grad - m) * dtype(1.0 - beta_1)

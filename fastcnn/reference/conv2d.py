@@ -39,21 +39,12 @@ def conv2d_forward(x, w, b, strides=1, padding="valid", relu=False):
 
     Parameters
     ----------
-    x : ndarray, (N, H, W, C_in) float32 or float64, or uint8
-        uint8 pixels are read as x / 255.
-    w : ndarray, (KH, KW, C_in, C_out)
-        Keras's kernel layout; x's dtype when x is float.
-    b : ndarray, (C_out,)
-    strides : int or (int, int), default 1
-        S, or (SH, SW).
-    padding : {"valid", "same"}, default "valid"
-        ``"same"`` is TensorFlow's rule (the extra pixel at the bottom/right).
-    relu : bool, default False
-        Return max(out, 0).
+    x, w, b, strides, padding, relu
+        As for :func:`fastcnn.kernels.conv2d_forward`, whose specification this is.
 
     Returns
     -------
-    ndarray, (N, OH, OW, C_out), w's dtype
+    As :func:`fastcnn.kernels.conv2d_forward`.
     """
     x = _as_float(x, w)
     KH, KW, _, C_out = w.shape
@@ -78,24 +69,12 @@ def conv2d_backward(dout, x, w, strides=1, padding="valid", relu=False, out=None
 
     Parameters
     ----------
-    dout : ndarray, (N, OH, OW, C_out)
-        dL/d out, w's dtype.
-    x : ndarray, (N, H, W, C_in)
-        The forward's input (uint8 pixels mean x / 255).
-    w : ndarray, (KH, KW, C_in, C_out)
-    strides, padding, relu
-        The forward's.
-    out : ndarray, (N, OH, OW, C_out), optional
-        The forward's output; needed with ``relu=True``.
-    need_dx : bool, default True
-        False skips dx.
+    dout, x, w, strides, padding, relu, out, need_dx
+        As for :func:`fastcnn.kernels.conv2d_backward`, whose specification this is.
 
     Returns
     -------
-    dx : ndarray, (N, H, W, C_in) or None
-        dL/dx; None when ``need_dx`` is False.
-    dw : ndarray, (KH, KW, C_in, C_out)
-    db : ndarray, (C_out,)
+    As :func:`fastcnn.kernels.conv2d_backward`.
     """
     x = _as_float(x, w)
     if relu:

@@ -30,22 +30,12 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
 
     Parameters
     ----------
-    x : ndarray, (N, H, W, C_in) float32 or float64, or uint8
-        uint8 pixels are read as x / 255.
-    w : ndarray, (KH, KW, C_in, C_out)
-    b : ndarray, (C_out,)
-    strides : int or (int, int), default 1
-        The convolution's; the pool is always 2x2, stride 2, unpadded.
-    padding : {"valid", "same"}, default "valid"
-        The convolution's.
-    relu : bool, default True
-        False pools the convolution's raw output.
+    x, w, b, strides, padding, relu
+        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_forward`, whose specification this is.
 
     Returns
     -------
-    pooled : ndarray, (N, PH, PW, C_out), w's dtype
-    argmax : ndarray, (N, PH, PW, C_out) uint8
-        2 dy + dx of each window's first maximum (row-major order).
+    As :func:`fastcnn.kernels.conv2d_relu_maxpool2d_forward`.
     """
     windows = _windows(conv2d_forward(x, w, b, strides, padding))   # 1. the convolution
     best = windows[..., 0].copy()                                    # 2. the pool: first maximum
@@ -68,24 +58,12 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
 
     Parameters
     ----------
-    dpooled : ndarray, (N, PH, PW, C_out)
-        dL/d pooled, w's dtype.
-    pooled, argmax : ndarray, (N, PH, PW, C_out)
-        What the forward returned (argmax uint8).
-    x : ndarray, (N, H, W, C_in)
-        The forward's input.
-    w : ndarray, (KH, KW, C_in, C_out)
-    strides, padding, relu
-        The forward's.
-    need_dx : bool, default True
-        False skips dx (pass False for uint8 pixels: the fast kernel refuses them a dx).
+    dpooled, pooled, argmax, x, w, strides, padding, relu, need_dx
+        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_backward`, whose specification this is.
 
     Returns
     -------
-    dx : ndarray, (N, H, W, C_in) or None
-        dL/dx; None when ``need_dx`` is False.
-    dw : ndarray, (KH, KW, C_in, C_out)
-    db : ndarray, (C_out,)
+    As :func:`fastcnn.kernels.conv2d_relu_maxpool2d_backward`.
     """
     g = np.where(pooled > 0, dpooled, 0).astype(dpooled.dtype) if relu else dpooled   # 1. the ReLU
     N, PH, PW, C = g.shape

@@ -9,14 +9,12 @@ def dense_forward(x, w, b, relu=False):
 
     Parameters
     ----------
-    x : ndarray, (N, D_in) float32 or float64
-    w : ndarray, (D_in, D_out)
-    b : ndarray, (D_out,)
-    relu : bool, default False
+    x, w, b, relu
+        As for :func:`fastcnn.kernels.dense_forward`, whose specification this is.
 
     Returns
     -------
-    ndarray, (N, D_out)
+    As :func:`fastcnn.kernels.dense_forward`.
     """
     out = x @ w + b
     return np.where(out < 0, 0, out).astype(out.dtype) if relu else out
@@ -27,24 +25,12 @@ def dense_backward(dout, x, w, relu=False, out=None, need_dx=True):
 
     Parameters
     ----------
-    dout : ndarray, (N, D_out)
-        dL/d out.
-    x : ndarray, (N, D_in)
-        The forward's input.
-    w : ndarray, (D_in, D_out)
-    relu : bool, default False
-        The forward's.
-    out : ndarray, (N, D_out), optional
-        The forward's output; needed with ``relu=True``.
-    need_dx : bool, default True
-        False skips dx.
+    dout, x, w, relu, out, need_dx
+        As for :func:`fastcnn.kernels.dense_backward`, whose specification this is.
 
     Returns
     -------
-    dx : ndarray, (N, D_in) or None
-        dL/dx; None when ``need_dx`` is False.
-    dw : ndarray, (D_in, D_out)
-    db : ndarray, (D_out,)
+    As :func:`fastcnn.kernels.dense_backward`.
     """
     g = np.where(out > 0, dout, 0).astype(dout.dtype) if relu else dout
     return (g @ w.T if need_dx else None), x.T @ g, g.sum(axis=0)

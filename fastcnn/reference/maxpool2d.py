@@ -45,15 +45,12 @@ def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
 
     Parameters
     ----------
-    x : ndarray, (N, H, W, C) float
-    pool_size : int or (int, int), default 2
-    strides : int or (int, int), optional
-        Defaults to ``pool_size`` (Keras).
-    padding : {"valid", "same"}
+    x, pool_size, strides, padding
+        As for :func:`fastcnn.kernels.maxpool2d_forward`, whose specification this is.
 
     Returns
     -------
-    out : ndarray, (N, OH, OW, C), x's dtype
+    As :func:`fastcnn.kernels.maxpool2d_forward`.
     """
     (KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left) = _geometry(x, pool_size, strides, padding)
     N, H, W, C = x.shape
@@ -72,16 +69,12 @@ def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid")
 
     Parameters
     ----------
-    dout : ndarray, (N, OH, OW, C)
-        dL/d out.
-    x, out : ndarray
-        The forward's input and output (``out`` is not needed by this twin: it searches again).
-    pool_size, strides, padding
-        The forward's.
+    dout, x, out, pool_size, strides, padding
+        As for :func:`fastcnn.kernels.maxpool2d_backward`, whose specification this is.
 
     Returns
     -------
-    dx : ndarray, (N, H, W, C)
+    As :func:`fastcnn.kernels.maxpool2d_backward`.
     """
     (KH, KW), (SH, SW), (OH, OW), (pad_top, pad_left) = _geometry(x, pool_size, strides, padding)
     N, H, W, C = x.shape

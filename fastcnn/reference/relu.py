@@ -7,12 +7,12 @@ def relu_forward(x):
 
     Parameters
     ----------
-    x : ndarray, any shape, float32 or float64
+    x
+        As for :func:`fastcnn.kernels.relu_forward`, whose specification this is.
 
     Returns
     -------
-    ndarray
-        Same shape and dtype as ``x``.
+    As :func:`fastcnn.kernels.relu_forward`.
     """
     return np.where(x < 0, np.zeros_like(x), x)
 
@@ -24,14 +24,11 @@ def relu_backward(dout, out):
 
     Parameters
     ----------
-    dout : ndarray
-        dL/d out.
-    out : ndarray
-        The forward's output, shaped like ``dout``.
+    dout, out
+        As for :func:`fastcnn.kernels.relu_backward`, whose specification this is.
 
     Returns
     -------
-    ndarray
-        dL/dx, shaped like ``dout``.
+    As :func:`fastcnn.kernels.relu_backward`.
     """
     return np.where(out > 0, dout, np.zeros_like(dout))

@@ -7,13 +7,12 @@ def softmax_forward(z):
 
     Parameters
     ----------
-    z : ndarray, (N, K) float32 or float64
-        Logits, K classes.
+    z
+        As for :func:`fastcnn.kernels.softmax_forward`, whose specification this is.
 
     Returns
     -------
-    ndarray, (N, K)
-        p; each row sums to 1.
+    As :func:`fastcnn.kernels.softmax_forward`.
     """
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -26,15 +25,12 @@ def softmax_backward(dout, p):
 
     Parameters
     ----------
-    dout : ndarray, (N, K)
-        dL/dp.
-    p : ndarray, (N, K)
-        The forward's output.
+    dout, p
+        As for :func:`fastcnn.kernels.softmax_backward`, whose specification this is.
 
     Returns
     -------
-    ndarray, (N, K)
-        dL/dz.
+    As :func:`fastcnn.kernels.softmax_backward`.
     """
     dz = np.empty_like(p)
     for n in range(p.shape[0]):

@@ -11,19 +11,12 @@ def softmax_cross_entropy(z, y):
 
     Parameters
     ----------
-    z : ndarray, (N, K) float32 or float64
-        Logits, K classes.
-    y : ndarray, (N, K)
-        Targets: one-hot, or any rows of non-negative weights; z's dtype.
+    z, y
+        As for :func:`fastcnn.kernels.softmax_cross_entropy`, whose specification this is.
 
     Returns
     -------
-    loss : float
-        The mean over the batch.
-    p : ndarray, (N, K)
-        softmax(z).
-    dz : ndarray, (N, K)
-        dloss/dz.
+    As :func:`fastcnn.kernels.softmax_cross_entropy`.
     """
     m = z.max(axis=1, keepdims=True)
     log_p = z - (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))

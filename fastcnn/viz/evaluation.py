@@ -15,13 +15,13 @@ def plot_confusion_matrix(true_index, predicted_index, class_names, path):
     true_index, predicted_index : array_like of int, (N,)
         Class indices.
     class_names : sequence of str
-        In class-index order.
+        The row and column labels, in class-index order.
     path : str or pathlib.Path
-        The PNG to write.
 
     Returns
     -------
     pathlib.Path
+        ``path``: a PNG of two panels side by side, counts and fractions, each cell written out.
     """
     plt = pyplot()
     counts = confusion_matrix(true_index, predicted_index, len(class_names))
@@ -58,13 +58,13 @@ def plot_roc(y_true, probabilities, class_names, path):
     probabilities : ndarray, (N, classes)
         The model's outputs.
     class_names : sequence of str
-        In class-index order.
+        The legend's names, in class-index order.
     path : str or pathlib.Path
-        The PNG to write.
 
     Returns
     -------
     pathlib.Path
+        ``path``: a PNG with one curve per class and the chance diagonal.
     """
     plt = pyplot()
     y_true = np.asarray(y_true)

@@ -100,11 +100,11 @@ def plot_feature_maps(layer_name, layer_type, maps, path):
     maps : ndarray, (H, W, C)
         One sample's output of the layer.
     path : str or pathlib.Path
-        The PNG to write.
 
     Returns
     -------
     pathlib.Path
+        ``path``: a PNG of C tiles, four to a row.
     """
     plt = pyplot()
     maps = np.asarray(maps)

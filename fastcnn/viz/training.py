@@ -1,6 +1,7 @@
 """Training curves: each metric per epoch, training against validation."""
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from .figures import pyplot, save_figure
 
 
@@ -13,15 +14,17 @@ def plot_training_curves(history, path):
         Keras's ``History.history``: ``loss``, ``categorical_accuracy``,
         ``auc`` and their ``val_`` versions; a missing metric gets no panel.
     path : str or pathlib.Path
-        The PNG to write.
 
     Returns
     -------
     pathlib.Path
+        ``path``: a PNG with one panel per metric, epochs along x.
     """
-    plt = pyplot()
     panels = [("loss", "loss"), ("categorical_accuracy", "accuracy"), ("auc", "AUC")]
     panels = [(key, label) for key, label in panels if key in history]
+    if not panels:
+        raise InvalidArgumentError(f"the history has none of loss, categorical_accuracy, auc: {sorted(history)}")
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
     for ax, (key, label) in zip(axes[0], panels):
         epochs = np.arange(1, len(history[key]) + 1)
