@@ -122,7 +122,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     validation = (val_set.images, val_set.one_hot()) if len(val_set) else None
     done, fit_started = record.epochs_done, time.perf_counter()
     try:
-        model.fit(train_set.images, train_set.one_hot(), epochs=settings.epochs - done, initial_epoch=done,
+        model.fit(train_set.images, train_set.one_hot(), epochs=settings.epochs, initial_epoch=done,
                   batch_size=settings.batch_size, validation_data=validation, verbose=2 if quiet else 1,
                   callbacks=callbacks)
     except fastcnn.TrainingDivergedError as error:

@@ -20,7 +20,7 @@ from .progress import ProgressLogger, format_logs
 
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
         seed=None, verbose=1, callbacks=None, initial_epoch=0):
-    """Train ``model`` for ``epochs`` passes over (x, y); see :meth:`fastcnn.Sequential.fit`.
+    """Train ``model`` on (x, y), epochs ``initial_epoch`` to ``epochs - 1``, as Keras's ``fit`` does.
 
     Parameters
     ----------
@@ -30,8 +30,8 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     y : ndarray, (N, classes)
         One-hot labels.
     epochs : int, default 1
-        Epochs to run, counted from ``initial_epoch`` (Keras's ``epochs`` is
-        the index to stop at instead).
+        The index of the epoch to stop at, as in Keras: ``epochs - initial_epoch`` epochs run
+        (none when ``initial_epoch >= epochs``).
     batch_size : int, default 32
     validation_data : (x_val, y_val) or None
         Evaluated after every epoch (``val_*`` logs); wins over ``validation_split``.
@@ -45,7 +45,8 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
         Silent, a progress bar, or one line per epoch.
     callbacks : list of Callback or None
     initial_epoch : int, default 0
-        The first epoch's index (to resume a run).
+        The first epoch's index (to resume a run: ``fit(x, y, epochs=12, initial_epoch=5)`` runs
+        epochs 5 to 11).
 
     Returns
     -------
@@ -54,6 +55,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     model.require_compiled()
     x, y = model.check_data(x, y)
     epochs = check_count(epochs, "epochs", allow_zero=True)
+    initial_epoch = check_count(initial_epoch, "initial_epoch", allow_zero=True)
     batch_size = check_count(batch_size, "batch_size")
     if verbose not in (0, 1, 2):
         raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
@@ -61,13 +63,13 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
     steps = math.ceil(len(x) / batch_size)
     history = History()
-    params = {"epochs": initial_epoch + epochs, "steps": steps, "verbose": verbose}
-    progress = ProgressLogger(verbose if epochs else 0, x, x_val, batch_size)
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose}
+    progress = ProgressLogger(verbose if epochs > initial_epoch else 0, x, x_val, batch_size)
     callbacks = CallbackList(list(callbacks or []) + [history, progress], model, params)
     model.stop_training = False
     callbacks.on_train_begin()
     logs = {}
-    for epoch in range(initial_epoch, initial_epoch + epochs):
+    for epoch in range(initial_epoch, epochs):
         callbacks.on_epoch_begin(epoch)
         logs = _epoch(model, x, y, rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
                       batch_size, epoch, callbacks, progress)

@@ -246,10 +246,11 @@ def test_hooks_are_called_in_keras_order_with_params():
             calls.append(("epoch_end", epoch, sorted(logs)))
 
         def on_train_end(self, logs=None):
-            calls.append(("train_end", sorted(logs)))
+            calls.append(("train_end", sorted(logs or {})))  # None when no epoch ran, as in Keras
 
     x, y = data(20)
-    small_model().fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[Record()], initial_epoch=1)
+    # Keras's meaning: epochs is the index to stop at, so epochs 1 and 2 run
+    small_model().fit(x, y, epochs=3, batch_size=10, verbose=0, callbacks=[Record()], initial_epoch=1)
     keys = ["categorical_accuracy", "loss"]
     assert calls == [("train_begin", 3, 2), ("epoch_begin", 1), ("batch_begin", 0), ("batch_end", 0, True),
                      ("batch_begin", 1), ("batch_end", 1, True), ("epoch_end", 1, keys),
@@ -257,6 +258,9 @@ def test_hooks_are_called_in_keras_order_with_params():
                      ("batch_end", 1, True), ("epoch_end", 2, keys), ("train_end", keys)]
     with pytest.raises(InvalidArgumentError, match="not a fastcnn Callback"):
         small_model().fit(x, y, verbose=0, callbacks=[object()])
+    calls.clear()
+    history = small_model().fit(x, y, epochs=3, batch_size=10, verbose=0, callbacks=[Record()], initial_epoch=3)
+    assert history.history == {} and [c[0] for c in calls] == ["train_begin", "train_end"]
 
 
 def test_the_issues_keras_code_runs_unchanged(tmp_path):
