@@ -173,8 +173,8 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     y : ndarray, (N, classes)
         One-hot labels.
     batch_size : int, default 32
-    verbose : int, default 0
-        Print the logs when true.
+    verbose : {0, 1, 2}, default 0
+        1 or 2 prints the logs in one line.
 
     Returns
     -------
@@ -184,6 +184,8 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     model.require_compiled()
     x, y = model.check_data(x, y)
     batch_size = check_count(batch_size, "batch_size")
+    if verbose not in (0, 1, 2):
+        raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     plan = model.plan()
     loss_sum = 0.0
     probabilities = np.empty(y.shape, dtype=model.dtype)
