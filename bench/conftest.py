@@ -14,8 +14,11 @@ process of its own, use ``fastcnn benchmark --peers``.
 A saved baseline (bench/baselines/) catches a kernel that became 5-20x
 slower (small source changes did that while these kernels were written):
 
-    pytest bench/test_kernels.py --benchmark-only --benchmark-storage=bench/baselines \\
+    pytest bench/test_kernels.py -k numba --benchmark-only --benchmark-storage=bench/baselines \\
         --benchmark-compare --benchmark-compare-fail=median:50%
+
+(``-k numba``: the NumPy twins are specifications, not tuned code; the maxpool
+twin became plain loops after the baseline was saved and is 30x slower.)
 """
 import os
 

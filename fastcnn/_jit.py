@@ -51,6 +51,13 @@ JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath":
 
 kernel = njit(**JIT_OPTIONS)
 parallel_kernel = njit(parallel=True, **JIT_OPTIONS)
+#: A piece of a kernel's loop body, written once and pasted by numba into each
+#: place that calls it (``inline="always"`` inlines numba's own IR, before LLVM
+#: sees the code), so LLVM compiles it exactly as if it were written out there:
+#: a stack array handed to it still becomes registers (docs/numba.md).  Keep
+#: such helpers in the file of the kernel that calls them: numba's cache checks
+#: only that file.
+inline_helper = njit(inline="always", **JIT_OPTIONS)
 
 #: Channel loops run in blocks of this many lanes (8 float32 = one AVX
 #: register).  Kernels that need it ask the wrappers to pad the channel axis to

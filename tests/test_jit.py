@@ -33,14 +33,17 @@ def test_every_kernel_uses_the_shared_jit_options():
     found = dict(jitted_functions())
     # a forward and a backward per op (the fused conv+pool included), the fused
     # loss, maxpool's _window_range and _window_argmax helpers, the fused kernels' prefetch_item helper,
-    # the Adam step, and the softmax row that softmax and the fused loss share
-    assert len(found) == 18
+    # the Adam step, the softmax row that softmax and the fused loss share, and the fused
+    # kernels' three inline helpers (add_tap, finish_window, gate_window)
+    assert len(found) == 21
     for name, dispatcher in found.items():
         for option, value in JIT_OPTIONS.items():
             if option == "cache":  # not a target option: it installs an on-disk cache
                 assert type(dispatcher._cache).__name__ == "FunctionCache", name
             else:
                 assert dispatcher.targetoptions.get(option) == value, (name, option)
+    inlined = sorted(name.rsplit(".", 1)[1] for name, d in found.items() if d.targetoptions.get("inline") == "always")
+    assert inlined == ["add_tap", "finish_window", "gate_window"]
 
 
 def test_kernels_never_ask_numba_for_threads():

@@ -2,7 +2,7 @@
 import numpy as np
 from numba import prange
 
-from .._jit import LANES, chunk_bounds, parallel_kernel
+from .._jit import LANES, chunk_bounds, inline_helper, parallel_kernel
 from ._prefetch import prefetch_item
 from ._stack import stack_array
 
@@ -54,26 +54,13 @@ def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w
                     c0 = block * LANES
                     active = False
                     for j in range(LANES):
-                        # g: dL/d pooled through the ReLU; dz: g at the winner, 0 at the other pixels
-                        g = dpooled[i, ph, pw, c0 + j]
-                        if relu and not pooled[i, ph, pw, c0 + j] > 0:
-                            g = zero
+                        g = gate_window(dz, j, dpooled, pooled, argmax, i, ph, pw, c0 + j, relu, zero, False)
                         db_sum[c0 + j] += g
                         active |= g != 0
-                        winner = argmax[i, ph, pw, c0 + j]
-                        for dy in range(2):
-                            for dx in range(2):
-                                dz[dy, dx, j] = g if winner == 2 * dy + dx else zero
-                        # the same for window qw (an odd row's last window, paired with itself, counts once)
-                        g = dpooled[i, ph, qw, c0 + j]
-                        if (relu and not pooled[i, ph, qw, c0 + j] > 0) or qw == pw:
-                            g = zero
+                        # an odd row's last window, paired with itself, counts once
+                        g = gate_window(dq, j, dpooled, pooled, argmax, i, ph, qw, c0 + j, relu, zero, qw == pw)
                         db_sum[c0 + j] += g
                         active |= g != 0
-                        winner = argmax[i, ph, qw, c0 + j]
-                        for dy in range(2):
-                            for dx in range(2):
-                                dq[dy, dx, j] = g if winner == 2 * dy + dx else zero
                     if not active:  # the ReLU is off in every channel of both windows: nothing to add
                         continue
                     # dw: all four pixels of both windows, six of them times zero: branch-free and SIMD
@@ -125,6 +112,46 @@ def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w
                         for kw in range(KW):
                             for ci in range(C_in):  # vectorised over contiguous C_in
                                 dxp[i, h0 + kh, w0 + kw, ci] += g * w_t[kh, kw, c, ci]
+
+
+@inline_helper
+def gate_window(window, j, dpooled, pooled, argmax, i, ph, p, c, relu, zero, skip):
+    """Window p's gradient g in channel c, placed at its winning pixel.
+
+    g = dpooled[i, ph, p, c], or 0 where the ReLU was off (pooled <= 0) or
+    ``skip``; then window[dy, dx, j] = g at the pixel the forward recorded
+    (2 dy + dx = argmax[i, ph, p, c]) and 0 at the other three, with selects.
+    Pasted into the kernel by numba (``inline_helper``).
+
+    Parameters
+    ----------
+    window : ndarray, (2, 2, LANES)
+        A stack array of the kernel; column j is written.
+    j : int
+        Lane: c = c0 + j.
+    dpooled, pooled : ndarray, (N, PH, PW, C_out)
+    argmax : ndarray, (N, PH, PW, C_out) uint8
+    i, ph, p, c : int
+        Sample, pooled row, pooled column, channel.
+    relu, skip : bool
+        ``skip``: the window was already counted (an odd row's last window,
+        paired with itself).
+    zero : float
+        0 in the gradients' dtype, made once outside the loops.
+
+    Returns
+    -------
+    g : float
+        The gated gradient (for db and the "any channel active" test).
+    """
+    g = dpooled[i, ph, p, c]
+    if (relu and not pooled[i, ph, p, c] > 0) or skip:
+        g = zero
+    winner = argmax[i, ph, p, c]
+    for dy in range(2):
+        for dx in range(2):
+            window[dy, dx, j] = g if winner == 2 * dy + dx else zero
+    return g
 
 
 def backward_workspace(N, PH, w_shape, need_dx, dtype):

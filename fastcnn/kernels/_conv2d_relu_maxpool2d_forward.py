@@ -2,7 +2,7 @@
 import numpy as np
 from numba import prange
 
-from .._jit import LANES, parallel_kernel
+from .._jit import LANES, inline_helper, parallel_kernel
 from ._prefetch import prefetch_item
 from ._stack import stack_array
 
@@ -27,9 +27,10 @@ def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled,
     stack arrays z, u, v, q: sixteen SIMD registers.  The innermost loop
     (j over LANES, unrolled) is one SIMD multiply-add with the input value
     broadcast; a tap's weights, loaded once, serve sixteen of them, and the
-    sixteen sums do not wait for each other.  (The four windows are written
-    out, not looped over: with a loop, LLVM keeps the sums in memory, and the
-    kernel runs at half the speed.)  With AVX-512, LLVM packs two windows'
+    sixteen sums do not wait for each other.  (The four windows are four
+    calls of :func:`add_tap` and :func:`finish_window`, not a loop over a
+    (4, 2, 2, LANES) array: with a loop, LLVM keeps the sums in memory, and
+    the kernel runs at half the speed.)  With AVX-512, LLVM packs two windows'
     LANES channels into one 512-bit zmm register (the j loops of z and u, v
     and q); docs/numba.md shows how to check the machine code.
     """
@@ -64,72 +65,86 @@ def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled,
                                 # checks every signed index it cannot prove >= 0; an unsigned one
                                 # it does not (the bits are the same: free, and ~20% faster)
                                 top = np.uint64((2 * ph + dy) * SH + kh)
-                                for dx in range(2):
-                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pw + dx) * SW + kw), ci])
-                                    for j in range(LANES):  # vectorised: one SIMD multiply-add
-                                        z[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
-                                for dx in range(2):
-                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pu + dx) * SW + kw), ci])
-                                    for j in range(LANES):
-                                        u[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
-                                for dx in range(2):
-                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pv + dx) * SW + kw), ci])
-                                    for j in range(LANES):
-                                        v[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
-                                for dx in range(2):
-                                    value = pooled.dtype.type(x[n, top, np.uint64((2 * pq + dx) * SW + kw), ci])
-                                    for j in range(LANES):
-                                        q[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
-                # each window's first maximum in row-major order: a pixel wins only if strictly
-                # greater (so a NaN wins only as a window's first pixel), with selects, not
-                # branches (which pixel wins is unpredictable); then the ReLU, written so that a
-                # NaN passes through.  Written out for each window: handing z to a helper
-                # function, even one that is inlined, makes LLVM keep the sums in memory.
-                for j in range(LANES):
-                    best = z[0, 0, j]
-                    winner = 0
-                    for position in range(1, 4):
-                        value = z[position // 2, position % 2, j]
-                        take = value > best
-                        best = value if take else best
-                        winner = position if take else winner
-                    if relu and best < 0:  # NaN is not < 0
-                        best = zero
-                    pooled[i, ph, pw, c0 + j] = best
-                    argmax[i, ph, pw, c0 + j] = winner  # (no 'if' around it: a branch here halves the speed)
-                for j in range(LANES):
-                    best = u[0, 0, j]
-                    winner = 0
-                    for position in range(1, 4):
-                        value = u[position // 2, position % 2, j]
-                        take = value > best
-                        best = value if take else best
-                        winner = position if take else winner
-                    if relu and best < 0:
-                        best = zero
-                    pooled[i, ph, pu, c0 + j] = best
-                    argmax[i, ph, pu, c0 + j] = winner
-                for j in range(LANES):
-                    best = v[0, 0, j]
-                    winner = 0
-                    for position in range(1, 4):
-                        value = v[position // 2, position % 2, j]
-                        take = value > best
-                        best = value if take else best
-                        winner = position if take else winner
-                    if relu and best < 0:
-                        best = zero
-                    pooled[i, ph, pv, c0 + j] = best
-                    argmax[i, ph, pv, c0 + j] = winner
-                for j in range(LANES):
-                    best = q[0, 0, j]
-                    winner = 0
-                    for position in range(1, 4):
-                        value = q[position // 2, position % 2, j]
-                        take = value > best
-                        best = value if take else best
-                        winner = position if take else winner
-                    if relu and best < 0:
-                        best = zero
-                    pooled[i, ph, pq, c0 + j] = best
-                    argmax[i, ph, pq, c0 + j] = winner
+                                add_tap(z, x, n, top, pw, SW, kh, kw, ci, dy, w, c0)
+                                add_tap(u, x, n, top, pu, SW, kh, kw, ci, dy, w, c0)
+                                add_tap(v, x, n, top, pv, SW, kh, kw, ci, dy, w, c0)
+                                add_tap(q, x, n, top, pq, SW, kh, kw, ci, dy, w, c0)
+                finish_window(z, pooled, argmax, i, ph, pw, c0, relu, zero)
+                finish_window(u, pooled, argmax, i, ph, pu, c0, relu, zero)
+                finish_window(v, pooled, argmax, i, ph, pv, c0, relu, zero)
+                finish_window(q, pooled, argmax, i, ph, pq, c0, relu, zero)
+
+
+@inline_helper
+def add_tap(window, x, n, top, p, SW, kh, kw, ci, dy, w, c0):
+    """Add one tap's products to row dy of window p's running sums.
+
+    window[dy, dx, j] += x[n, top, (2 p + dx) SW + kw, ci] * w[kh, kw, ci, c0 + j]
+    for dx in 0, 1 and j over the block of LANES channels (one SIMD
+    multiply-add per pixel).  Pasted into the kernel by numba (``inline_helper``).
+
+    Parameters
+    ----------
+    window : ndarray, (2, 2, LANES)
+        The window's running sums (a stack array of the kernel); updated.
+    x : ndarray, (N_data, Hp, Wp, C_in)
+        The padded input; ``n`` (np.uint64) picks the sample.
+    n, top : np.uint64
+        Sample and input row (top = (2 ph + dy) SH + kh).
+    p : int
+        The pooled column of the window.
+    SW, kh, kw, ci, dy : int
+        Column stride, the tap, and the window row.
+    w : ndarray, (KH, KW, C_in, C_out)
+    c0 : int
+        First channel of the block.
+
+    Returns
+    -------
+    None
+    """
+    for dx in range(2):
+        value = window.dtype.type(x[n, top, np.uint64((2 * p + dx) * SW + kw), ci])
+        for j in range(LANES):  # vectorised: one SIMD multiply-add
+            window[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
+
+
+@inline_helper
+def finish_window(window, pooled, argmax, i, ph, p, c0, relu, zero):
+    """Pool window p's finished sums: its maximum (then the ReLU) and which pixel holds it.
+
+    pooled[i, ph, p, c0 + j] = max(0, max over dy, dx of window[dy, dx, j])
+    (without ``relu``: the plain maximum) and argmax[...] = 2 dy + dx of the
+    first maximum in row-major order: a pixel wins only if strictly greater,
+    so a NaN wins only as the window's first pixel, and the ReLU lets a NaN
+    through.  Selects, not branches (which pixel wins is unpredictable).
+
+    Parameters
+    ----------
+    window : ndarray, (2, 2, LANES)
+        The window's sums, bias included.
+    pooled : ndarray, (N, PH, PW, C_out)
+    argmax : ndarray, (N, PH, PW, C_out) uint8
+        Written at [i, ph, p, c0 : c0 + LANES].
+    i, ph, p, c0 : int
+        Sample, pooled row, pooled column, first channel of the block.
+    relu : bool
+    zero : float
+        0 in pooled's dtype, made once outside the loops (see the backward kernel).
+
+    Returns
+    -------
+    None
+    """
+    for j in range(LANES):
+        best = window[0, 0, j]
+        winner = 0
+        for position in range(1, 4):
+            value = window[position // 2, position % 2, j]
+            take = value > best
+            best = value if take else best
+            winner = position if take else winner
+        if relu and best < 0:  # NaN is not < 0
+            best = zero
+        pooled[i, ph, p, c0 + j] = best
+        argmax[i, ph, p, c0 + j] = winner  # (no 'if' around it: a branch here halves the speed)
