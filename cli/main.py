@@ -10,6 +10,8 @@ import click
 import fastcnn
 
 from .common import UserError, user_errors
+from .convert import convert
+from .models import architecture_json, summary_model
 from .benchmark import benchmark
 from .data import data
 from .evaluate import evaluate
@@ -28,23 +30,30 @@ def cli():
 
 @cli.command()
 @click.argument("model_path", metavar="[MODEL]", required=False, type=click.Path(path_type=str))
+@click.option("--model", "model_option", type=click.Path(path_type=str), default=None, metavar="FILE",
+              help="The same as MODEL: a model file (.npz, .keras, .h5) or an architecture file (.json).")
 @click.option("--input-size", type=int, default=128, show_default=True,
-              help="Without MODEL: input height and width of the reference model.")
+              help="Input height and width of the reference model, and of an architecture file that does "
+                   "not say its input shape.")
 @click.option("--classes", type=int, default=4, show_default=True, help="Without MODEL: number of classes.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the architecture as a JSON file for 'fastcnn train --model' instead of the table.")
 @user_errors
-def summary(model_path, input_size, classes):
-    """Print the layer table of a saved MODEL, or of the reference galaxy classifier."""
-    if model_path is None:
-        model = fastcnn.galaxy_classifier(input_shape=(input_size, input_size, 3), num_classes=classes)
-        model.summary()
+def summary(model_path, model_option, input_size, classes, as_json):
+    """Print the layer table of MODEL (a saved model or an architecture file), or of the reference classifier."""
+    if model_path is not None and model_option is not None:
+        raise UserError("give MODEL or --model, not both")
+    model_path = model_path or model_option
+    model = summary_model(model_path, input_size, classes)
+    if as_json:
+        click.echo(architecture_json(model))
         return
-    model = fastcnn.load_model(model_path)
     model.summary()
-    if model.class_names:
+    if getattr(model, "class_names", None):
         click.echo(f"Classes: {', '.join(model.class_names)}")
-    if model.preprocessing is not None:
+    if getattr(model, "preprocessing", None) is not None:
         click.echo(f"Preprocessing: {model.preprocessing.describe()}")
-    record = model.training_info
+    record = getattr(model, "training_info", None)
     if record is not None and record.epochs_done:
         history, source = record.history, record.data.source if record.data else "?"
         line = f"Trained: {record.epochs_done} epochs on {source}"
@@ -64,6 +73,7 @@ cli.add_command(data)
 cli.add_command(warmup)
 cli.add_command(visualize)
 cli.add_command(gradcheck)
+cli.add_command(convert)
 
 __all__ = ["cli", "main", "UserError"]
 

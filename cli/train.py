@@ -21,6 +21,7 @@ from fastcnn.warmup import compile_for
 
 from .callbacks import (CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal,
                         trim_csv_log)
+from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_results import report_validation, save_results
 
@@ -46,6 +47,9 @@ from .train_results import report_validation, save_results
               help="Keep only this central fraction of each image before resizing (e.g. 0.5 for Galaxy Zoo).")
 @click.option("--image-size", type=click.IntRange(min=16), default=128, show_default=True,
               help="Images are resized to this many pixels square.")
+@click.option("--model", "model_source", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Train this architecture (.json: Keras layer descriptions or a model config) "
+                                   "or fine-tune this model (.npz, .keras, .h5) instead of the reference classifier.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("galaxy_model.npz"),
               show_default=True, help="Where to write the trained model.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -60,9 +64,9 @@ from .train_results import report_validation, save_results
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, early_stopping, csv_log, val_split, seed, crop, image_size, out, checkpoint_dir,
+          lr_schedule, early_stopping, csv_log, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
-    """Train the reference galaxy classifier (Keras's original settings by default).
+    """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
     A checkpoint is written after every epoch; Ctrl-C stops cleanly after the
     current batch and says how to resume (--resume DIR), which ends with the
@@ -74,13 +78,16 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
         model, record = resumed_run(resume)
         checkpoint_dir, crop, size = resume, crop_of(model), tuple(model.input_shape[:2])
     else:
-        model, size = None, (image_size, image_size)
+        start = None if model_source is None else starting_point(model_source)
+        model = start if isinstance(start, fastcnn.Sequential) else None
+        size = tuple(model.input_shape[:2]) if model is not None else (image_size, image_size)
         record = TrainingRecord(
             data=DataSource(None if data_path is None else str(Path(data_path).resolve()), "", file_column,
                             label_column),
             split=Split(val_split, seed),
             settings=Settings(epochs, batch_size, learning_rate, seed, str(out.resolve()), early_stopping,
-                              None if csv_log is None else str(csv_log.resolve()), lr_schedule))
+                              None if csv_log is None else str(csv_log.resolve()), lr_schedule,
+                              None if model_source is None else str(model_source.resolve())))
         checkpoint_dir = None if no_checkpoints else (checkpoint_dir or out.with_name(out.stem + ".checkpoints"))
     settings, out = record.settings, Path(record.settings.out)
     if out.suffix != ".npz":
@@ -106,8 +113,8 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     click.echo(f"Split: {len(train_set)} training / {len(val_set)} validation images "
                f"(stratified, seed {record.split.seed})")
 
-    if model is None:
-        model = fastcnn.galaxy_classifier(input_shape=size + (3,), num_classes=len(dataset.class_names), seed=seed)
+    if resume is None:
+        model = model_to_train(start, size, dataset.class_names, seed)
         model.class_names, model.preprocessing = dataset.class_names, Preprocessing(size, crop)
         model.compile(fastcnn.Adam(learning_rate), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"

@@ -11,6 +11,7 @@ from .backend import use_backend
 from .callbacks import Callback, History
 from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .io import load_model, save_model
+from .keras import from_keras
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
 from .losses import CategoricalCrossentropy
 from .model import Sequential
@@ -24,5 +25,5 @@ __all__ = [
     "Adam", "SGD", "CategoricalCrossentropy",
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
-    "save_model", "load_model", "Preprocessing", "TrainingRecord",
+    "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord",
 ]

@@ -159,6 +159,7 @@ class Settings:
     early_stopping: int = None      # patience, or None
     csv_log: str = None
     lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
+    model: str = None               # the architecture (.json) or model file training started from, or None
 
     def __post_init__(self):
         _positive_int(self.epochs, "epochs")
@@ -166,7 +167,7 @@ class Settings:
         _number(self.learning_rate, "learning_rate", 0.0)
         if self.early_stopping is not None:
             _number(self.early_stopping, "early_stopping", 0)
-        for name in ("out", "csv_log", "lr_schedule"):
+        for name in ("out", "csv_log", "lr_schedule", "model"):
             _optional_str(getattr(self, name), name)
 
 

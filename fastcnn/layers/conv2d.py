@@ -1,5 +1,6 @@
 """Keras-style ``Conv2D`` layer: state and shapes only, math in kernels/conv2d.py."""
 from ..backend import ops
+from ..errors import InvalidArgumentError
 from ..geometry import image_output_size, normalize_pair, normalize_padding
 from .base import check_positive_int
 from .linear import LinearLayer
@@ -24,6 +25,9 @@ class Conv2D(LinearLayer):
         ``"same"`` zero-pads so that OH = ceil(H / SH) (TensorFlow's rule).
     activation : {None, "linear", "relu", "softmax"}, default None
         A ReLU is applied inside the convolution kernel.
+    dilation_rate : int or (int, int), default 1
+        Keras's argument, accepted only as 1: dilated (atrous) convolution is
+        not supported, and any other value is refused.
     name : str, optional
         See :class:`~fastcnn.layers.base.Layer`.
     """
@@ -31,8 +35,12 @@ class Conv2D(LinearLayer):
     default_name = "conv2d"
     fuses_relu = True
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, name=None):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, dilation_rate=1,
+                 name=None):
         super().__init__(activation=activation, name=name)
+        if normalize_pair(dilation_rate, "dilation_rate") != (1, 1):
+            raise InvalidArgumentError(f"Conv2D: dilation_rate={dilation_rate!r} is not supported (only 1: "
+                                       "fastcnn has no dilated convolution)")
         self.filters = check_positive_int(filters, "filters")
         self.kernel_size = normalize_pair(kernel_size, "kernel_size")
         self.strides = normalize_pair(strides, "strides")

@@ -1,0 +1,149 @@
+"""Where a command's model comes from: a fastcnn model file, a Keras file, or an architecture file."""
+import json
+from pathlib import Path
+
+import fastcnn
+from fastcnn.architectures import read_architecture
+from fastcnn.keras.files import is_keras_file
+
+from .common import UserError
+
+
+def load_any_model(path, class_names=None):
+    """A saved model: a fastcnn ``.npz``, or a Keras ``.keras``/``.h5`` file imported on the fly.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    class_names : list of str, optional
+        For a Keras file (which does not store them): the names of its
+        outputs.  Default: the galaxy classes when it has four outputs.
+
+    Returns
+    -------
+    fastcnn.Sequential
+        Compiled; ``class_names`` set (None only for a fastcnn file saved without them).
+    """
+    if not is_keras_file(path):
+        return fastcnn.load_model(path)
+    model = fastcnn.from_keras(path)
+    model.class_names = output_names(model, class_names, path)
+    return model
+
+
+def output_names(model, class_names, path):
+    """The class names of an imported model's outputs (checked against its output size).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    class_names : list of str or None
+        None: the galaxy classes for a model with four outputs.
+    path : str or pathlib.Path
+        For the message.
+
+    Returns
+    -------
+    list of str
+    """
+    outputs = model.output_shape[-1]
+    if class_names is None:
+        if outputs != len(fastcnn.GALAXY_CLASSES):
+            raise UserError(f"{path}: the model has {outputs} outputs; name them with --class-names A,B,...")
+        return list(fastcnn.GALAXY_CLASSES)
+    if len(class_names) != outputs or len(set(class_names)) != outputs or not all(class_names):
+        raise UserError(f"--class-names: the model has {outputs} outputs, got {len(class_names)} names "
+                        f"{class_names} (distinct and non-empty)")
+    return list(class_names)
+
+
+def starting_point(path):
+    """What ``fastcnn train --model PATH`` starts from: an architecture, or a model to fine-tune.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``.json``: an architecture file (:func:`fastcnn.architectures.read_architecture`);
+        anything else: a model file (fastcnn's ``.npz`` or a Keras file), whose weights are kept.
+
+    Returns
+    -------
+    fastcnn.keras.Architecture or fastcnn.Sequential
+    """
+    if path.suffix.lower() == ".json":
+        return read_architecture(path)
+    if not path.is_file():
+        raise UserError(f"--model: file not found: {path}")
+    if is_keras_file(path):
+        return fastcnn.from_keras(path)
+    return fastcnn.load_model(path)
+
+
+def architecture_json(model):
+    """A model's architecture as an indented JSON architecture file (without its input shape).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+
+    Returns
+    -------
+    str
+        A list of ``{"class_name", "config"}`` that ``fastcnn train --model`` reads back.
+    """
+    return json.dumps(model.get_config()["layers"], indent=2)
+
+
+def summary_model(path, input_size, classes):
+    """The model ``fastcnn summary`` prints: a saved model, an architecture file, or the reference model.
+
+    Parameters
+    ----------
+    path : str or None
+    input_size : int
+        H and W for an architecture without an input shape (and the reference model).
+    classes : int
+        Outputs of the reference model.
+
+    Returns
+    -------
+    fastcnn.Sequential
+    """
+    if path is None:
+        return fastcnn.galaxy_classifier(input_shape=(input_size, input_size, 3), num_classes=classes)
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        architecture = read_architecture(path)
+        shape = architecture.input_shape or (input_size, input_size, 3)
+        return fastcnn.architectures.model_from_architecture(architecture, shape, seed=architecture.seed)
+    return load_any_model(path, class_names=None) if not is_keras_file(path) else fastcnn.from_keras(path)
+
+
+def model_to_train(start, size, class_names, seed):
+    """The model a new ``fastcnn train`` run trains (uncompiled or to be compiled again).
+
+    Parameters
+    ----------
+    start : None, fastcnn.keras.Architecture or fastcnn.Sequential
+        What :func:`starting_point` returned; None: the reference classifier.
+    size : tuple of int
+        (H, W) of the images.
+    class_names : list of str
+        The data's classes: the model must have one output per class.
+    seed : int
+        Seeds new weights.
+
+    Returns
+    -------
+    fastcnn.Sequential
+    """
+    shape = tuple(size) + (3,)
+    if start is None:
+        return fastcnn.galaxy_classifier(input_shape=shape, num_classes=len(class_names), seed=seed)
+    if not isinstance(start, fastcnn.Sequential):
+        return fastcnn.architectures.model_from_architecture(start, shape, len(class_names), seed)
+    if start.input_shape != shape:
+        raise UserError(f"--model takes input {start.input_shape}, but the images are {shape}")
+    if start.output_shape != (len(class_names),):
+        raise UserError(f"--model has output {start.output_shape}, but the data has {len(class_names)} classes")
+    return start
