@@ -136,25 +136,6 @@ def require_images_or_data(images, data_path):
         raise UserError("give one or more image files, or --data PATH")
 
 
-def load_trained_model(path):
-    """A saved model, which must know its class names.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-
-    Returns
-    -------
-    fastcnn.Sequential
-    """
-    from fastcnn.io import load_model
-
-    model = load_model(path)
-    if not model.class_names:
-        raise UserError(f"{path}: the model has no class names; it was not saved by fastcnn train")
-    return model
-
-
 def evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image="error"):
     """The data to evaluate ``model`` on, and a phrase describing it.
 

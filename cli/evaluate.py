@@ -7,8 +7,9 @@ import numpy as np
 from fastcnn import viz
 from fastcnn.metrics import auc_macro, confusion_matrix, per_class_scores
 
-from .common import (data_options, echo_dataset, evaluation_data, load_trained_model, picture_path,
+from .common import (data_options, echo_dataset, evaluation_data, picture_path,
                      threads_option, use_threads, user_errors)
+from .models import load_trained_model
 from .report import confusion_table, per_class_table
 
 

@@ -9,6 +9,7 @@ import fastcnn
 from fastcnn.gradcheck import check_layer, check_model
 
 from .common import user_errors
+from .models import load_any_model
 
 GOOD = 1e-6
 BAD = 1e-2
@@ -52,7 +53,7 @@ def gradcheck(model_path, input_size, entries, seed):
     if model_path is None:
         model = fastcnn.galaxy_classifier(input_shape=(input_size, input_size, 3), seed=seed)
     else:
-        saved = fastcnn.load_model(model_path)
+        saved = load_any_model(model_path)
         config = copy.deepcopy(saved.get_config())
         config["input_shape"] = [input_size, input_size, saved.input_shape[2]]
         model = fastcnn.Sequential.from_config(config)

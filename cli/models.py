@@ -31,6 +31,23 @@ def load_any_model(path, class_names=None):
     return model
 
 
+def load_trained_model(path):
+    """A saved model that knows its class names (a Keras file gets the galaxy classes if it has 4 outputs).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    fastcnn.Sequential
+    """
+    model = load_any_model(path)
+    if not model.class_names:
+        raise UserError(f"{path}: the model has no class names; it was not saved by fastcnn train")
+    return model
+
+
 def output_names(model, class_names, path):
     """The class names of an imported model's outputs (checked against its output size).
 

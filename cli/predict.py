@@ -6,8 +6,9 @@ import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import (crop_of, data_options, evaluation_data, load_trained_model, require_images_or_data,
+from .common import (crop_of, data_options, evaluation_data, require_images_or_data,
                      threads_option, use_threads, user_errors)
+from .models import load_trained_model
 
 
 @click.command()

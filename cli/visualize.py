@@ -8,8 +8,9 @@ from fastcnn import viz
 from fastcnn.data import decode_image
 from fastcnn.layers import Conv2D
 
-from .common import (crop_of, data_options, evaluation_data, load_trained_model, require_images_or_data,
+from .common import (crop_of, data_options, evaluation_data, require_images_or_data,
                      user_errors)
+from .models import load_trained_model
 
 
 def round_robin_by_class(labels, limit):
@@ -47,9 +48,10 @@ def round_robin_by_class(labels, limit):
               show_default=True, help="Folder for the PNG files.")
 @user_errors
 def visualize(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, out):
-    """Draw, for each galaxy: the image with its predicted class, every
-    convolution and pooling layer's feature maps, the dense layers'
-    activations; and once, the first convolution's filters."""
+    """Draw, for each galaxy: the image with its predicted class, the feature
+    maps after every layer with a spatial output (convolution, pooling,
+    batch normalization, activation, ...), the dense layers' activations;
+    and once, the first convolution's filters.  MODEL may be a Keras file."""
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])

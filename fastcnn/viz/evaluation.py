@@ -1,10 +1,10 @@
-"""How good the predictions are: the confusion matrix and the ROC curves."""
+"""How good the predictions are: the confusion matrix, the ROC curves, one galaxy's predicted class."""
 import math
 
 import numpy as np
 
 from ..metrics import confusion_matrix, roc_auc_binary, roc_curve
-from .figures import pyplot, save_figure
+from .figures import as_rgb, pyplot, save_figure
 
 
 def plot_confusion_matrix(true_index, predicted_index, class_names, path):
@@ -81,5 +81,46 @@ def plot_roc(y_true, probabilities, class_names, path):
     ax.set_title("ROC, one class against the rest")
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, path, plt)
+
+
+def plot_prediction(image, probabilities, class_names, path, true_label=None, title=None):
+    """The galaxy shown large, with the predicted class and its probability
+    above it (and the true label when known), probabilities as bars below.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W, 3) uint8, or floats in [0, 1]
+    probabilities : ndarray, (classes,)
+    class_names : sequence of str
+        In class-index order.
+    path : str or pathlib.Path
+        The PNG to write.
+    true_label : int, optional
+        The true class index; the heading then says whether the prediction is correct.
+    title : str, optional
+        A small caption at the bottom.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    plt = pyplot()
+    k = int(np.argmax(probabilities))
+    heading = f"Predicted: {class_names[k]} (p = {probabilities[k]:.2f})"
+    if true_label is not None:
+        verdict = "correct" if true_label == k else "wrong"
+        heading += f"\nTrue label: {class_names[true_label]} ({verdict})"
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5, 6.6), gridspec_kw={"height_ratios": [5, 1.4]})
+    top.imshow(as_rgb(image), interpolation="nearest")
+    top.set_title(heading, fontsize=13)
+    top.axis("off")
+    colours = ["tab:green" if i == k else "tab:gray" for i in range(len(class_names))]
+    bottom.barh(list(class_names)[::-1], list(np.asarray(probabilities))[::-1], color=colours[::-1])
+    bottom.set_xlim(0, 1)
+    bottom.set_xlabel("probability")
+    if title:
+        fig.suptitle(title, fontsize=9, y=0.02)
     fig.tight_layout()
     return save_figure(fig, path, plt)

@@ -8,7 +8,8 @@ import math
 import numpy as np
 
 from ..inputs import as_model_input
-from .figures import as_rgb, pyplot, save_figure
+from .evaluation import plot_prediction
+from .figures import pyplot, save_figure
 
 
 def _as_batch(model, x):
@@ -44,47 +45,6 @@ def feature_maps(model, x):
     return maps
 
 
-def plot_prediction(image, probabilities, class_names, path, true_label=None, title=None):
-    """The galaxy shown large, with the predicted class and its probability
-    above it (and the true label when known), probabilities as bars below.
-
-    Parameters
-    ----------
-    image : ndarray, (H, W, 3) uint8, or floats in [0, 1]
-    probabilities : ndarray, (classes,)
-    class_names : sequence of str
-        In class-index order.
-    path : str or pathlib.Path
-        The PNG to write.
-    true_label : int, optional
-        The true class index; the heading then says whether the prediction is correct.
-    title : str, optional
-        A small caption at the bottom.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    plt = pyplot()
-    k = int(np.argmax(probabilities))
-    heading = f"Predicted: {class_names[k]} (p = {probabilities[k]:.2f})"
-    if true_label is not None:
-        verdict = "correct" if true_label == k else "wrong"
-        heading += f"\nTrue label: {class_names[true_label]} ({verdict})"
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5, 6.6), gridspec_kw={"height_ratios": [5, 1.4]})
-    top.imshow(as_rgb(image), interpolation="nearest")
-    top.set_title(heading, fontsize=13)
-    top.axis("off")
-    colours = ["tab:green" if i == k else "tab:gray" for i in range(len(class_names))]
-    bottom.barh(list(class_names)[::-1], list(np.asarray(probabilities))[::-1], color=colours[::-1])
-    bottom.set_xlim(0, 1)
-    bottom.set_xlabel("probability")
-    if title:
-        fig.suptitle(title, fontsize=9, y=0.02)
-    fig.tight_layout()
-    return save_figure(fig, path, plt)
-
-
 def plot_feature_maps(layer_name, layer_type, maps, path):
     """Every channel of one layer's output (H, W, C) as a grayscale tile.
 
@@ -96,7 +56,7 @@ def plot_feature_maps(layer_name, layer_type, maps, path):
     ----------
     layer_name : str
     layer_type : str
-        Shown in the heading after the name, e.g. ``"Conv2D, ReLU"``.
+        Shown in the heading after the name, e.g. ``"Conv2D, relu"``.
     maps : ndarray, (H, W, C)
         One sample's output of the layer.
     path : str or pathlib.Path
@@ -197,10 +157,27 @@ def plot_filters(kernel, path, layer_name="conv2d"):
     return save_figure(fig, path, plt)
 
 
+def layer_kind(layer):
+    """How a picture's heading names a layer: its type, and its activation if it has one.
+
+    Parameters
+    ----------
+    layer : Layer
+
+    Returns
+    -------
+    str
+        e.g. ``"Conv2D, relu"``, ``"BatchNormalization"``.
+    """
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "activation_name", None) if activation is not None else None
+    return type(layer).__name__ + (f", {name}" if isinstance(name, str) else "")
+
+
 def visualize_galaxy(model, image, path_prefix, true_label=None):
     """All pictures of one galaxy: ``<prefix>_prediction.png``, one
-    ``<prefix>_<n>_<layer>.png`` per Conv2D/MaxPool2D layer and
-    ``<prefix>_dense.png``.  Returns the written paths.
+    ``<prefix>_<n>_<layer>.png`` per layer with a spatial output (H, W, C)
+    and ``<prefix>_dense.png``.  Returns the written paths.
 
     Parameters
     ----------
@@ -217,7 +194,7 @@ def visualize_galaxy(model, image, path_prefix, true_label=None):
     -------
     list of pathlib.Path
     """
-    from ..layers import Conv2D, Dense, MaxPool2D
+    from ..layers import Dense
 
     prefix = str(path_prefix)
     maps = feature_maps(model, image)
@@ -226,9 +203,9 @@ def visualize_galaxy(model, image, path_prefix, true_label=None):
     written = [plot_prediction(image, probabilities, names, f"{prefix}_prediction.png", true_label)]
     dense = []
     for index, (layer, output) in enumerate(maps, start=1):
-        if isinstance(layer, (Conv2D, MaxPool2D)):
-            kind = type(layer).__name__ + (", ReLU" if getattr(layer, "activation", None) is not None else "")
-            written.append(plot_feature_maps(layer.name, kind, output[0], f"{prefix}_{index}_{layer.name}.png"))
+        if output.ndim == 4:  # a spatial output (N, H, W, C): whatever the layer, show its maps
+            written.append(plot_feature_maps(layer.name, layer_kind(layer), output[0],
+                                             f"{prefix}_{index}_{layer.name}.png"))
         elif isinstance(layer, Dense):
             dense.append((layer.name, output[0]))
     if dense:
