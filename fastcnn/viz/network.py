@@ -227,8 +227,7 @@ def visualize_galaxy(model, image, path_prefix, true_label=None):
     dense = []
     for index, (layer, output) in enumerate(maps, start=1):
         if isinstance(layer, (Conv2D, MaxPool2D)):
-            activation = getattr(layer, "activation", None)  # "Conv2D, ReLU", "Conv2D, Tanh", ...
-            kind = type(layer).__name__ + ("" if activation is None else f", {type(activation).__name__}")
+            kind = type(layer).__name__ + (", ReLU" if getattr(layer, "activation", None) is not None else "")
             written.append(plot_feature_maps(layer.name, kind, output[0], f"{prefix}_{index}_{layer.name}.png"))
         elif isinstance(layer, Dense):
             dense.append((layer.name, output[0]))
