@@ -118,3 +118,48 @@ def test_fine_tune_an_imported_keras_model(tmp_path):
     assert all(a.shape == b.shape for a, b in zip(before, after))
     assert any(not np.array_equal(a, b) for a, b in zip(before, after))  # trained from Keras's weights...
     assert max(float(np.abs(a - b).max()) for a, b in zip(before, after)) < 0.05  # ...for one small epoch
+
+
+NOISY = [
+    {"class_name": "Conv2D", "config": {"filters": 6, "kernel_size": 3}},
+    {"class_name": "BatchNormalization", "config": {}},
+    {"class_name": "Activation", "config": {"activation": "relu"}},
+    {"class_name": "MaxPooling2D", "config": {}},
+    {"class_name": "Flatten", "config": {}},
+    {"class_name": "Dropout", "config": {"rate": 0.5}},
+    {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}},
+]
+
+
+def test_an_architecture_with_dropout_resumes_bit_identically(tmp_path, shapes_csv, monkeypatch):
+    """Dropout's masks come from a generator saved in each checkpoint; BatchNormalization's moving
+    statistics are saved too, so an interrupted run ends exactly where a straight one does."""
+    import os
+    import signal
+
+    from fastcnn_cli import callbacks as cli_callbacks
+
+    path = tmp_path / "noisy.json"
+    path.write_text(json.dumps(NOISY))
+
+    def train(name):
+        return run("train", "--data", shapes_csv, "--model", path, "--image-size", 24, "--epochs", 3,
+                   "--batch-size", 4, "--learning-rate", 0.01, "--out", tmp_path / f"{name}.npz", "--no-plots", "-q")
+
+    assert train("straight").exit_code == 0
+    original = cli_callbacks.Checkpointer.on_epoch_end
+
+    def on_epoch_end(self, epoch, logs=None):
+        original(self, epoch, logs)
+        if epoch == 0:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(cli_callbacks.Checkpointer, "on_epoch_end", on_epoch_end)
+    assert train("resumed").exit_code == 130
+    monkeypatch.setattr(cli_callbacks.Checkpointer, "on_epoch_end", original)
+    resumed = run("train", "--resume", tmp_path / "resumed.checkpoints", "--quiet", "--no-plots")
+    assert resumed.exit_code == 0, resumed.output
+    straight, again = fastcnn.load_model(tmp_path / "straight.npz"), fastcnn.load_model(tmp_path / "resumed.npz")
+    assert len(straight.get_weights()) == 2 + 4 + 2  # conv, batch norm (gamma, beta, moving mean, variance), dense
+    for a, b in zip(straight.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)

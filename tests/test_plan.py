@@ -7,6 +7,7 @@ import pytest
 import fastcnn
 from fastcnn import (Adam, CategoricalCrossentropy, Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential,
                      Softmax)
+from fastcnn import ELU, Activation, LeakyReLU
 from fastcnn.data.disk import RowView
 from fastcnn.plan import ConvPoolStage, DenseStage, FlattenStage, LayerStage
 
@@ -21,11 +22,18 @@ ARCHITECTURES = {
     # what the fused stage does not take: C_out not a multiple of 8, a 3x3 pool, a conv without a pool
     "unfused": lambda: [Conv2D(5, 3, activation="relu"), MaxPool2D(3, strides=2), Conv2D(8, 2), ReLU(),
                         Flatten(), Dense(4), ReLU(), Dense(3), Softmax()],
+    # activations the fused kernels do not know: a Conv2D with "elu" before a 2x2 pool and a Dense
+    # with "tanh" must run their activation as a step of its own, not take the ConvPool/Dense paths
+    "activations": lambda: [Conv2D(8, 3, strides=2, activation="elu"), MaxPool2D(2), Conv2D(8, 2, activation="sigmoid"),
+                            LeakyReLU(), Flatten(), Dense(6, activation="tanh"), Dense(5, activation="leaky_relu"),
+                            Activation("elu"), ELU(0.5), Dense(3, activation="softmax")],
 }
 KINDS = {"conv-pool": [ConvPoolStage, ConvPoolStage, FlattenStage, DenseStage, DenseStage],
          "conv-pool-variants": [ConvPoolStage, ConvPoolStage, FlattenStage, DenseStage],
          "unfused": [LayerStage, LayerStage, LayerStage, LayerStage, FlattenStage, DenseStage, LayerStage,
-                     DenseStage]}
+                     DenseStage],
+         "activations": [LayerStage, LayerStage, LayerStage, LayerStage, FlattenStage, LayerStage, LayerStage,
+                         LayerStage, LayerStage, DenseStage]}
 
 
 def model_and_data(name, dtype=np.float32, n=7, seed=0):

@@ -14,10 +14,14 @@ from .adam import adam_update
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
+from .elu import elu_backward, elu_forward
+from .leaky_relu import leaky_relu_backward, leaky_relu_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
+from .sigmoid import sigmoid_backward, sigmoid_forward
 from .softmax import softmax_backward, softmax_forward
 from .softmax_cross_entropy import softmax_cross_entropy
+from .tanh import tanh_backward, tanh_forward
 
 __all__ = [
     "adam_update",
@@ -28,4 +32,8 @@ __all__ = [
     "relu_forward", "relu_backward",
     "softmax_forward", "softmax_backward",
     "softmax_cross_entropy",
+    "sigmoid_forward", "sigmoid_backward",
+    "tanh_forward", "tanh_backward",
+    "leaky_relu_forward", "leaky_relu_backward",
+    "elu_forward", "elu_backward",
 ]

@@ -1,9 +1,11 @@
 """Layers with a Keras-like lifecycle; see :mod:`fastcnn.layers.base`."""
 from ..errors import InvalidArgumentError
+from .activation import Activation
 from .activations import ReLU, Softmax
 from .base import Layer
 from .conv2d import Conv2D
 from .dense import Dense
+from .elementwise import ELU, LeakyReLU
 from .flatten import Flatten
 from .linear import LinearLayer
 from .maxpool2d import MaxPool2D
@@ -11,7 +13,8 @@ from .maxpool2d import MaxPool2D
 MaxPooling2D = MaxPool2D  # Keras's other name for it
 
 #: every layer type a model config may name
-LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax,
+                                             Activation, LeakyReLU, ELU)}
 
 
 def serialize(layer):
@@ -65,4 +68,5 @@ def deserialize(description):
 __all__ = [
     "Layer", "LinearLayer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense",
     "ReLU", "Softmax", "LAYER_TYPES", "serialize", "deserialize",
+    "Activation", "LeakyReLU", "ELU",
 ]

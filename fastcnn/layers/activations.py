@@ -1,8 +1,12 @@
 """Activation layers, usable on their own (``ReLU()``) or by name inside
-``Conv2D``/``Dense`` (``activation="relu"``)."""
+``Conv2D``/``Dense`` (``activation="relu"``).  The other elementwise ones
+(sigmoid, tanh, leaky_relu, elu) live in :mod:`fastcnn.layers.elementwise`."""
+from functools import partial
+
 from ..backend import ops
 from ..errors import InvalidArgumentError
 from .base import Layer
+from .elementwise import ELU, LeakyReLU, Sigmoid, Tanh
 
 
 class ReLU(Layer):
@@ -56,23 +60,27 @@ class Softmax(Layer):
         return ops().softmax_backward(dout.reshape(-1, p.shape[-1]), p.reshape(-1, p.shape[-1])).reshape(p.shape)
 
 
-ACTIVATIONS = {"relu": ReLU, "softmax": Softmax}
+ACTIVATIONS = {"relu": ReLU, "softmax": Softmax,
+               # Keras's activation functions' defaults: leaky_relu's negative_slope is 0.2 (its layer's is 0.3)
+               "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": partial(LeakyReLU, negative_slope=0.2), "elu": ELU}
 
 
 def get_activation(name):
-    """``None``/``"linear"`` -> None, ``"relu"`` -> ReLU(), ``"softmax"`` -> Softmax().
+    """``None``/``"linear"`` -> None, ``"relu"`` -> ReLU(), ``"softmax"`` -> Softmax(), ``"sigmoid"`` ->
+    Sigmoid(), ``"tanh"`` -> Tanh(), ``"leaky_relu"`` -> LeakyReLU(negative_slope=0.2), ``"elu"`` -> ELU(alpha=1.0).
 
     Parameters
     ----------
     name : str or None
-        Case-insensitive; anything else raises InvalidArgumentError.
+        Case-insensitive; anything else raises InvalidArgumentError listing the known names.
 
     Returns
     -------
-    ReLU, Softmax or None
-        A new, unbuilt activation layer; None for no activation.
+    Layer or None
+        A new, unbuilt activation layer whose ``activation_name`` is ``name`` in lower case;
+        None for no activation.
     """
-    if name is None or name == "linear":
+    if name is None or (isinstance(name, str) and name.lower() == "linear"):
         return None
     if isinstance(name, str) and name.lower() in ACTIVATIONS:
         return ACTIVATIONS[name.lower()]()

@@ -23,8 +23,8 @@ class Conv2D(LinearLayer):
         (SH, SW); one int for both.
     padding : {"valid", "same"}, default "valid"
         ``"same"`` zero-pads so that OH = ceil(H / SH) (TensorFlow's rule).
-    activation : {None, "linear", "relu", "softmax"}, default None
-        A ReLU is applied inside the convolution kernel.
+    activation : {None, "linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu"}, default None
+        A ReLU is applied inside the convolution kernel; the others after it, as a step of their own.
     dilation_rate : int or (int, int), default 1
         Keras's argument, accepted only as 1: dilated (atrous) convolution is
         not supported, and any other value is refused.

@@ -12,7 +12,7 @@ class Dense(LinearLayer):
     ----------
     units : int
         D_out, the number of outputs.
-    activation : {None, "linear", "relu", "softmax"}, default None
+    activation : {None, "linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu"}, default None
     name : str, optional
         See :class:`~fastcnn.layers.base.Layer`.
     """

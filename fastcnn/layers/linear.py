@@ -15,7 +15,7 @@ class LinearLayer(Layer):
 
     Parameters
     ----------
-    activation : {None, "linear", "relu", "softmax"}, default None
+    activation : {None, "linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu"}, default None
         Applied after the linear map; None and ``"linear"`` mean none.
     name : str, optional
         See :class:`~fastcnn.layers.base.Layer`.

@@ -8,10 +8,14 @@ from .adam import adam_update
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
+from .elu import elu_backward, elu_forward
+from .leaky_relu import leaky_relu_backward, leaky_relu_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
+from .sigmoid import sigmoid_backward, sigmoid_forward
 from .softmax import softmax_backward, softmax_forward
 from .softmax_cross_entropy import softmax_cross_entropy
+from .tanh import tanh_backward, tanh_forward
 
 #: every twin imported above, by name (a test checks these are the names of ``fastcnn.kernels.__all__``)
 __all__ = sorted(name for name, value in list(globals().items()) if callable(value) and not name.startswith("_"))

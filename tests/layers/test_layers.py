@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from fastcnn import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+from fastcnn import ELU, Activation, Conv2D, Dense, Flatten, LeakyReLU, MaxPool2D, ReLU, Softmax
 from fastcnn.backend import use_backend
 from fastcnn.errors import InvalidArgumentError, NotBuiltError, ShapeError
 from fastcnn.gradcheck import check_layer
@@ -27,6 +27,24 @@ LAYER_CASES = {
     "dense_softmax": (lambda: Dense(4, activation="softmax"), (9,), (4,), {"kernel": (9, 4), "bias": (4,)}),
     "relu": (lambda: ReLU(), (4, 5), (4, 5), {}),
     "softmax": (lambda: Softmax(), (6,), (6,), {}),
+    # the activations of Activation, LeakyReLU, ELU and the activation= strings (batch() holds an
+    # exact 0, a kink, when 3 * prod(input shape) is odd: keep it even)
+    "activation_sigmoid": (lambda: Activation("sigmoid"), (4, 5), (4, 5), {}),
+    "activation_tanh": (lambda: Activation("tanh"), (3, 2, 2), (3, 2, 2), {}),
+    "activation_leaky_relu": (lambda: Activation("leaky_relu"), (8,), (8,), {}),
+    "activation_elu_upper_case": (lambda: Activation("ELU"), (2, 3, 4), (2, 3, 4), {}),
+    "activation_relu": (lambda: Activation("relu"), (2, 5), (2, 5), {}),
+    "activation_softmax": (lambda: Activation("softmax"), (2, 4), (2, 4), {}),
+    "activation_linear": (lambda: Activation("linear"), (6,), (6,), {}),
+    "leaky_relu": (lambda: LeakyReLU(), (4, 5), (4, 5), {}),
+    "leaky_relu_keras2_alpha": (lambda: LeakyReLU(alpha=1.5, name="old"), (3, 3, 2), (3, 3, 2), {}),
+    "elu": (lambda: ELU(), (4, 5), (4, 5), {}),
+    "elu_alpha": (lambda: ELU(alpha=0.5), (6,), (6,), {}),
+    **{f"dense_{name}": (lambda name=name: Dense(4, activation=name), (9,), (4,), {"kernel": (9, 4), "bias": (4,)})
+       for name in ("sigmoid", "tanh", "leaky_relu", "elu")},
+    **{f"conv_{name}": (lambda name=name: Conv2D(3, 2, activation=name), (4, 5, 2), (3, 4, 3),
+                        {"kernel": (2, 2, 2, 3), "bias": (3,)})
+       for name in ("sigmoid", "tanh", "leaky_relu", "elu")},
 }
 
 
@@ -143,7 +161,19 @@ def test_glorot_uniform_and_zero_bias():
     (lambda: Conv2D(8, (3, 0)), r"kernel_size must be a positive int or a pair of them, got \(3, 0\)"),
     (lambda: Conv2D(8, 3, strides=-1), "strides must be a positive int or a pair of them, got -1"),
     (lambda: Conv2D(8, 3, padding="full"), "padding must be 'valid' or 'same', got 'full'"),
-    (lambda: Conv2D(8, 3, activation="tanh"), "activation must be one of None, 'linear', 'relu', 'softmax'; got 'tanh'"),
+    (lambda: Conv2D(8, 3, activation="swishy"),
+     "activation must be one of None, 'linear', 'relu', 'softmax', 'sigmoid', 'tanh', 'leaky_relu', 'elu'; "
+     "got 'swishy'"),
+    (lambda: Dense(3, activation=len), "activation must be one of None, 'linear', .*; got <built-in function len>"),
+    (lambda: Activation("hard_tanh"), "activation must be one of None, 'linear', 'relu', .*; got 'hard_tanh'"),
+    (lambda: LeakyReLU(-0.1), "negative_slope must be a finite number >= 0, got -0.1"),
+    (lambda: LeakyReLU(float("nan")), "negative_slope must be a finite number >= 0, got nan"),
+    (lambda: LeakyReLU(True), "negative_slope must be a finite number >= 0, got True"),
+    (lambda: LeakyReLU(alpha=-2), "alpha must be a finite number >= 0, got -2"),
+    (lambda: LeakyReLU(0.1, alpha=0.2), "LeakyReLU got negative_slope=0.1 and its Keras 2 name alpha=0.2: give one"),
+    (lambda: ELU(-1.0), "alpha must be a finite number >= 0, got -1.0"),
+    (lambda: ELU(float("inf")), "alpha must be a finite number >= 0, got inf"),
+    (lambda: ELU("1"), "alpha must be a finite number >= 0, got '1'"),
     (lambda: MaxPool2D(0), "pool_size must be a positive int or a pair of them, got 0"),
     (lambda: Dense(0), "units must be a positive integer, got 0"),
     (lambda: Dense(True), "units must be a positive integer, got True"),
