@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from . import kernels, reference
+from .build import random_states, set_random_states
 
 
 def _calls(dtype):
@@ -90,7 +91,11 @@ def compile_for(model, x, y):
     float
     """
     start = time.perf_counter()
+    weights, streams = model.get_weights(), random_states(model.layers)
     model.loss_and_gradients(x[:1], np.asarray(y[:1]))
+    # a training forward moves BatchNormalization's statistics and Dropout's streams: put them back
+    model.set_weights(weights)
+    set_random_states(model.layers, streams)
     if model.optimizer is not None and model.optimizer.slot_names == ("m", "v"):
         one = np.zeros(1, dtype=model.dtype)
         kernels.adam_update(one.copy(), one, one.copy(), one.copy(), 1e-3, 0.9, 0.999, 1e-7)
