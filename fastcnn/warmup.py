@@ -28,6 +28,8 @@ def _calls(dtype):
     dense_w = rng.standard_normal((flat.shape[1], 3)).astype(dtype)
     z = (flat @ dense_w).astype(dtype)
     y = np.eye(3, dtype=dtype)[[0, 2]]
+    ones, zeros = np.ones(2, dtype), np.zeros(2, dtype)  # per-channel statistics of x
+    u = rng.random(x.shape).astype(dtype)
     return {
         "conv2d_forward": lambda: kernels.conv2d_forward(x, w, b, relu=True),
         "conv2d_forward(uint8)": lambda: kernels.conv2d_forward(pixels, w, b, relu=True),
@@ -46,6 +48,12 @@ def _calls(dtype):
         "softmax_forward": lambda: kernels.softmax_forward(z),
         "softmax_backward": lambda: kernels.softmax_backward(z, z),
         "softmax_cross_entropy": lambda: kernels.softmax_cross_entropy(z, y),
+        "batch_normalization_forward": lambda: kernels.batch_normalization_forward(x, ones, zeros, zeros.copy(),
+                                                                                   ones.copy()),
+        "batch_normalization_inference": lambda: kernels.batch_normalization_inference(x, ones, zeros, zeros, ones),
+        "batch_normalization_backward": lambda: kernels.batch_normalization_backward(x, x, ones, ones),
+        "dropout_forward": lambda: kernels.dropout_forward(x, u, 0.5),
+        "dropout_backward": lambda: kernels.dropout_backward(x, u >= 0.5, 0.5),
         "adam_update": lambda: kernels.adam_update(w.copy(), w, np.zeros_like(w), np.zeros_like(w),
                                                    1e-3, 0.9, 0.999, 1e-7),
     }
