@@ -12,6 +12,7 @@ from .callbacks import Callback, History
 from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .io import load_model, save_model
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
+from .layers import BatchNormalization, Dropout
 from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
@@ -25,4 +26,5 @@ __all__ = [
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
     "save_model", "load_model", "Preprocessing", "TrainingRecord",
+    "BatchNormalization", "Dropout",
 ]

@@ -2,8 +2,10 @@
 from ..errors import InvalidArgumentError
 from .activations import ReLU, Softmax
 from .base import Layer
+from .batch_normalization import BatchNormalization
 from .conv2d import Conv2D
 from .dense import Dense
+from .dropout import Dropout
 from .flatten import Flatten
 from .linear import LinearLayer
 from .maxpool2d import MaxPool2D
@@ -12,6 +14,7 @@ MaxPooling2D = MaxPool2D  # Keras's other name for it
 
 #: every layer type a model config may name
 LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax)}
+LAYER_TYPES.update({cls.__name__: cls for cls in (BatchNormalization, Dropout)})
 
 
 def serialize(layer):
@@ -65,4 +68,5 @@ def deserialize(description):
 __all__ = [
     "Layer", "LinearLayer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense",
     "ReLU", "Softmax", "LAYER_TYPES", "serialize", "deserialize",
+    "BatchNormalization", "Dropout",
 ]
