@@ -13,7 +13,7 @@ from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeErro
 from .io import load_model, save_model
 from .keras import from_keras
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
-from .layers import ELU, Activation, LeakyReLU
+from .layers import ELU, Activation, BatchNormalization, Dropout, LeakyReLU
 from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
@@ -27,5 +27,5 @@ __all__ = [
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
     "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord",
-    "Activation", "LeakyReLU", "ELU",
+    "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
 ]

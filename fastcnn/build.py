@@ -3,12 +3,14 @@
 Before anything is allocated, a model refuses sizes too big to be meant (a
 typo, or a hostile model file): 100 million parameters is 400 MB of
 float32.  Then each layer gets its input shape, checks it, and creates its
-parameters (drawn in layer order from one seeded generator).
+parameters (drawn in layer order from one seeded generator).  A layer that
+draws random numbers while training (Dropout) gets a generator of its own.
 """
 import math
 
 import numpy as np
 
+from .archive import first_line
 from .errors import InvalidArgumentError, ShapeError
 from .layers import Layer, deserialize, serialize
 
@@ -175,7 +177,50 @@ def build_layers(layers, input_shape, seed):
     check_sizes(layers, input_shape)
     rng = np.random.default_rng(seed)
     current = input_shape
-    for layer in layers:
+    for index, layer in enumerate(layers):
         layer.build(current, rng)
+        if layer.draws_random and layer.seed is None:  # a stream of its own: it never moves the initial weights
+            layer.rng = np.random.default_rng([seed, 2, index])
         current = layer.output_shape(current)
     return current
+
+
+def random_states(layers):
+    """The state of each layer's random stream (Dropout's), by layer name: what model files keep.
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Returns
+    -------
+    dict of str to dict
+        ``{layer name: rng.bit_generator.state}`` for every layer that ``draws_random``.
+    """
+    return {layer.name: layer.rng.bit_generator.state for layer in layers if layer.draws_random}
+
+
+def set_random_states(layers, states):
+    """Put back the states :func:`random_states` took, so the layers draw the same numbers again.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    states : dict of str to dict
+        By layer name; layers left out keep their state.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a name that is not a layer drawing random numbers, or a state its generator refuses.
+    """
+    streams = {layer.name: layer.rng for layer in layers if layer.draws_random}
+    if not isinstance(states, dict):
+        raise InvalidArgumentError(f"random states must be a dict by layer name, got {type(states).__name__}")
+    for name, state in states.items():
+        if name not in streams:
+            raise InvalidArgumentError(f"a random state for {name!r}, which is no layer drawing random numbers")
+        try:
+            streams[name].bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as error:
+            raise InvalidArgumentError(f"bad random state for layer {name!r} ({first_line(error)})") from None

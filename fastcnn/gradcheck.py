@@ -9,10 +9,19 @@ analytic gradient to about 1e-8 relative.  A layer maps an array to an array,
 so we check the scalar f = sum(forward(x) * G) for a fixed random G: its
 gradient is exactly what ``backward(G)`` returns (a vector-Jacobian product).
 
+f is the *training* forward, the one ``backward`` differentiates: a
+BatchNormalization normalises with the batch's own statistics (their moving
+averages move in float64 copies that are thrown away), and the random
+streams (Dropout's) are put back before every call, so each call draws the
+same mask.
+
 The error reported is ``max_i |analytic_i - numeric_i| / max_i |numeric_i|``:
 about 1e-7 or below means correct; 1e-2 or above means a bug.  Values in
 between usually come from a kink (a ReLU input or a max-pool tie within eps
-of switching); use inputs away from kinks when checking those layers.
+of switching); use inputs away from kinks when checking those layers.  A
+gradient that is zero everywhere (the bias of a layer right before a
+BatchNormalization, which normalises any shift away) leaves round-off on both
+sides, and its error of about 1 means nothing.
 
 Usage::
 
@@ -24,6 +33,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .build import random_states, set_random_states
 from .errors import InvalidArgumentError
 
 DEFAULT_EPS = 1e-6
@@ -92,7 +102,7 @@ def _sample(size, max_entries, rng):
 
 @contextmanager
 def float64_parameters(layers):
-    """Temporarily give every layer float64 copies of its parameters.
+    """Temporarily give every layer float64 copies of its parameters and of its non-trainable weights.
 
     Parameters
     ----------
@@ -101,18 +111,17 @@ def float64_parameters(layers):
     Yields
     ------
     None
-        The original arrays are put back on leaving.
+        The original arrays are put back on leaving (what changed in the copies is dropped).
     """
-    saved = [dict(layer.params) for layer in layers]
+    saved = [(store, dict(store)) for layer in layers for store in (layer.params, layer.non_trainable)]
     try:
-        for layer in layers:
-            for key, value in layer.params.items():
-                layer.params[key] = value.astype(np.float64)
+        for store, original in saved:
+            store.update({key: value.astype(np.float64) for key, value in original.items()})
         yield
     finally:
-        for layer, params in zip(layers, saved):
-            layer.params.clear()
-            layer.params.update(params)
+        for store, original in saved:
+            store.clear()
+            store.update(original)
 
 
 def check_layer(layer, input_shape=None, x=None, batch_size=2, eps=DEFAULT_EPS, max_entries=None, seed=0):
@@ -151,6 +160,7 @@ def check_layer(layer, input_shape=None, x=None, batch_size=2, eps=DEFAULT_EPS, 
     if not layer.built:
         layer.build(x.shape[1:], rng)
     with float64_parameters([layer]):
+        streams = random_states([layer])
         out = layer.forward(x, training=True)
         upstream = rng.standard_normal(out.shape)
         dx = layer.backward(upstream)
@@ -158,7 +168,8 @@ def check_layer(layer, input_shape=None, x=None, batch_size=2, eps=DEFAULT_EPS, 
         analytic.update({key: layer.grads[key] for key in layer.params})
 
         def f():
-            return float(np.sum(layer.forward(x, training=False) * upstream))
+            set_random_states([layer], streams)  # the same random numbers (Dropout's mask) on every call
+            return float(np.sum(layer.forward(x, training=True) * upstream))
 
         errors = {}
         for name, array in [("input", x)] + list(layer.params.items()):
@@ -172,7 +183,8 @@ def check_model(model, x, y, eps=DEFAULT_EPS, max_entries=None, seed=0):
     """Check a compiled model's loss gradients against central differences.
 
     Returns ``{"input": error, "<layer>/<kernel|bias>": error, ...}`` for the
-    loss the model trains on (fused softmax cross-entropy included).
+    loss the model trains on (fused softmax cross-entropy included), in
+    training mode; the trainable weights only.
 
     Parameters
     ----------
@@ -194,15 +206,17 @@ def check_model(model, x, y, eps=DEFAULT_EPS, max_entries=None, seed=0):
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64)
     with float64_parameters(model.layers):
+        streams = random_states(model.layers)
         _, grads, dx = model.loss_and_gradients(x, y)
         y64 = np.asarray(y, dtype=np.float64)
 
         def f():
-            return model.test_on_batch(x, y64)["loss"]
+            set_random_states(model.layers, streams)
+            return model.loss_and_gradients(x, y64)[0]  # the training loss (its gradients unused)
 
-        params = [value for _, value, _ in model.parameters()]
+        trainable = [(name, value) for name, value, _ in model.parameters()]
         errors = {}
-        for name, array, analytic in [("input", x, dx)] + list(zip(model.weight_names(), params, grads)):
+        for name, array, analytic in [("input", x, dx)] + [(n, v, g) for (n, v), g in zip(trainable, grads)]:
             indices = _sample(array.size, max_entries, rng)
             numeric = numerical_gradient(f, array, eps, indices)
             errors[name] = relative_error(analytic.reshape(-1)[indices], numeric)

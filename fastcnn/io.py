@@ -9,8 +9,9 @@ Layout (a plain zip of ``.npy`` arrays, readable with NumPy alone)::
                        "compile": {"loss", "metrics", "optimizer": <config>},
                        "optimizer_state": {"iterations", "slots": {"m": 8, ...}},
                        "shuffle_rng": <bit generator state>,
+                       "layer_rngs": {<layer name>: <bit generator state>, ...},
                        "class_names": [...], "preprocessing": {...}, "training": {...}}
-    weight_0 ...    the parameters in get_weights() order
+    weight_0 ...    every weight in get_weights() order (non-trainable ones included)
     slot_m_0 ...    optimizer slots, same order
 
 Saving is atomic: the file is written under a temporary name in the same
@@ -18,6 +19,8 @@ folder, flushed to disk, then renamed over the target, so a crash never
 leaves a half-written model.  Loading never unpickles (``allow_pickle=False``)
 and checks every array's name, shape and dtype against the config before
 using it; anything unexpected is a :class:`ModelFileError` with one line.
+``layer_rngs`` (the random streams of Dropout layers) came with them; a file
+without it loads with the streams the model's seed gives.
 """
 import json
 from pathlib import Path
@@ -27,6 +30,7 @@ import numpy as np
 from ._files import atomic_write
 from ._version import __version__
 from .archive import FORMAT, FORMAT_VERSION, first_line, open_model_file, read_member, read_model_config
+from .build import random_states, set_random_states
 from .errors import FastcnnError, ModelFileError
 from .model import Sequential
 from .optimizers import optimizer_from_config
@@ -70,6 +74,7 @@ def save_model(model, path, training=None, include_optimizer=True):
         "class_names": list(model.class_names) if model.class_names else None,
         "preprocessing": preprocessing.to_dict() if preprocessing is not None else None,
         "shuffle_rng": model.shuffle_rng.bit_generator.state,
+        "layer_rngs": random_states(model.layers),
         "training": training.to_dict() if training is not None else {},
     }
     arrays = {f"weight_{i}": w for i, w in enumerate(weights)}
@@ -159,7 +164,7 @@ def _load_model(path, compile):
         except (KeyError, TypeError) as error:
             raise ModelFileError(f"{path}: bad model config ({first_line(error)})") from None
         expected = [{"name": n, "shape": list(w.shape), "dtype": w.dtype.name}
-                    for n, w, _ in model.parameters()]
+                    for n, w, _ in model.named_weights()]
         if config.get("weights") != expected:
             raise ModelFileError(f"{path}: the weight list does not match the architecture in the config")
         weights = []
@@ -180,6 +185,7 @@ def _load_model(path, compile):
                 model.shuffle_rng.bit_generator.state = config["shuffle_rng"]
             except (TypeError, ValueError, KeyError) as error:
                 raise ModelFileError(f"{path}: bad shuffle_rng state ({first_line(error)})") from None
+        set_random_states(model.layers, config.get("layer_rngs") or {})
         if compile and config.get("compile"):
             _restore_optimizer(model, config, archive, path)
     return model

@@ -152,7 +152,8 @@ class Sequential(ModelWeights):
         return x, check_labels(y, len(x), self.output_shape[0], "y" if name == "x" else name.replace("x", "y"))
 
     def loss_and_gradients(self, x, y):
-        """The loss of one batch and its gradients, without updating anything.
+        """The training-mode loss of one batch and its gradients; no weight is updated (but, as in a training
+        step, BatchNormalization's moving statistics move and Dropout draws a mask).
 
         Parameters
         ----------
@@ -163,7 +164,7 @@ class Sequential(ModelWeights):
         -------
         loss : float
         grads : list of ndarray
-            Copies, in ``get_weights()`` order.
+            Copies, in ``parameters()`` order (the trainable weights).
         dx : ndarray (N, H, W, C) or None
             dL/dx for float input; None for uint8 pixels (nobody needs dL/d(pixels)).
         """

@@ -24,11 +24,11 @@ def print_summary(model, print_fn=None):
     for a, b, c in rows:
         print_fn(f"{a:<{widths[0]}}{b:<{widths[1]}}{c:>{widths[2]}}")
     print_fn("=" * sum(widths))
-    total = model.count_params()
-    size = sum(value.nbytes for _, value, _ in model.parameters())
-    print_fn(f"Total params: {total:,} ({_bytes(size)})")
-    print_fn(f"Trainable params: {total:,} ({_bytes(size)})")
-    print_fn("Non-trainable params: 0 (0.00 B)")
+    weights = list(model.named_weights())
+    for label, arrays in (("Total", [value for _, value, _ in weights]),
+                          ("Trainable", [value for _, value, trainable in weights if trainable]),
+                          ("Non-trainable", [value for _, value, trainable in weights if not trainable])):
+        print_fn(f"{label} params: {sum(a.size for a in arrays):,} ({_bytes(sum(a.nbytes for a in arrays))})")
     print_fn(rule)
 
 

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from . import kernels, reference
+from .build import random_states, set_random_states
 
 
 def _calls(dtype):
@@ -27,6 +28,8 @@ def _calls(dtype):
     dense_w = rng.standard_normal((flat.shape[1], 3)).astype(dtype)
     z = (flat @ dense_w).astype(dtype)
     y = np.eye(3, dtype=dtype)[[0, 2]]
+    ones, zeros = np.ones(2, dtype), np.zeros(2, dtype)  # per-channel statistics of x
+    u = rng.random(x.shape).astype(dtype)
     return {
         "conv2d_forward": lambda: kernels.conv2d_forward(x, w, b, relu=True),
         "conv2d_forward(uint8)": lambda: kernels.conv2d_forward(pixels, w, b, relu=True),
@@ -53,6 +56,12 @@ def _calls(dtype):
         "leaky_relu_backward": lambda: kernels.leaky_relu_backward(x, x, 0.3),
         "elu_forward": lambda: kernels.elu_forward(x, 1.0),
         "elu_backward": lambda: kernels.elu_backward(x, x, 1.0),
+        "batch_normalization_forward": lambda: kernels.batch_normalization_forward(x, ones, zeros, zeros.copy(),
+                                                                                   ones.copy()),
+        "batch_normalization_inference": lambda: kernels.batch_normalization_inference(x, ones, zeros, zeros, ones),
+        "batch_normalization_backward": lambda: kernels.batch_normalization_backward(x, x, ones, ones),
+        "dropout_forward": lambda: kernels.dropout_forward(x, u, 0.5),
+        "dropout_backward": lambda: kernels.dropout_backward(x, u >= 0.5, 0.5),
         "adam_update": lambda: kernels.adam_update(w.copy(), w, np.zeros_like(w), np.zeros_like(w),
                                                    1e-3, 0.9, 0.999, 1e-7),
     }
@@ -98,7 +107,11 @@ def compile_for(model, x, y):
     float
     """
     start = time.perf_counter()
+    weights, streams = model.get_weights(), random_states(model.layers)
     model.loss_and_gradients(x[:1], np.asarray(y[:1]))
+    # a training forward moves BatchNormalization's statistics and Dropout's streams: put them back
+    model.set_weights(weights)
+    set_random_states(model.layers, streams)
     if model.optimizer is not None and model.optimizer.slot_names == ("m", "v"):
         one = np.zeros(1, dtype=model.dtype)
         kernels.adam_update(one.copy(), one, one.copy(), one.copy(), 1e-3, 0.9, 0.999, 1e-7)

@@ -2,7 +2,9 @@
 
 Kept apart from :mod:`fastcnn.model` so that the model's own module tells
 only the forward/backward story.  Everything here reads ``self.layers``
-(each layer's ``params`` and ``grads`` dicts) and nothing else.
+(each layer's ``params``, ``grads`` and ``non_trainable`` dicts) and nothing else.
+The optimizer sees the trainable weights only (:meth:`ModelWeights.parameters`);
+``get_weights``, ``set_weights`` and model files cover them all, in Keras's order.
 """
 import numpy as np
 
@@ -14,7 +16,7 @@ class ModelWeights:
     """The weights and the architecture of a model made of ``self.layers``."""
 
     def parameters(self):
-        """Every parameter, layer by layer, kernel before bias.
+        """Every trainable parameter, layer by layer, kernel before bias (gamma before beta).
 
         Yields
         ------
@@ -26,6 +28,20 @@ class ModelWeights:
         for layer in self.layers:
             for key, value in layer.params.items():
                 yield f"{layer.name}/{key}", value, layer.grads.get(key)
+
+    def named_weights(self):
+        """Every weight in Keras's order: per layer, the trainable ones, then the non-trainable ones.
+
+        Yields
+        ------
+        (name, value, trainable) : (str, ndarray, bool)
+            ``name`` is ``"<layer>/<key>"`` (``"batch_normalization/moving_mean"``, ...); ``value`` is the
+            live array; ``trainable`` is False for a layer's ``non_trainable`` arrays.
+        """
+        for layer in self.layers:
+            for store, trainable in ((layer.params, True), (layer.non_trainable, False)):
+                for key, value in store.items():
+                    yield f"{layer.name}/{key}", value, trainable
 
     @property
     def dtype(self):
@@ -39,18 +55,19 @@ class ModelWeights:
         Returns
         -------
         list of str
-            ``"<layer>/<kernel|bias>"``.
+            ``"<layer>/<key>"``, trainable and non-trainable weights (:meth:`named_weights`).
         """
-        return [name for name, _, _ in self.parameters()]
+        return [name for name, _, _ in self.named_weights()]
 
     def get_weights(self):
-        """Copies of all parameters in Keras order: per layer, kernel then bias.
+        """Copies of all weights in Keras order: per layer, kernel then bias (gamma, beta), then the
+        non-trainable ones (moving_mean, moving_variance).
 
         Returns
         -------
         list of ndarray
         """
-        return [value.copy() for _, value, _ in self.parameters()]
+        return [value.copy() for _, value, _ in self.named_weights()]
 
     def set_weights(self, weights):
         """Write ``weights`` into the model (in place), after checking every shape.
@@ -60,12 +77,12 @@ class ModelWeights:
         weights : list of array_like
             In :meth:`get_weights` order.
         """
-        current = list(self.parameters())
+        current = [(name, value, None) for name, value, _ in self.named_weights()]
         for (_, param, _), value in zip(current, check_weights(current, weights)):
             np.copyto(param, value, casting="unsafe")  # in place: the flat buffer and the optimizer stay
 
     def count_params(self):
-        """The number of parameters.
+        """The number of weight values, trainable and non-trainable (as Keras counts them).
 
         Returns
         -------

@@ -11,11 +11,14 @@ them directly, having checked and allocated everything once, when the model
 was compiled.
 """
 from .adam import adam_update
+from .batch_normalization import (batch_normalization_backward, batch_normalization_forward,
+                                  batch_normalization_inference)
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
 from .elu import elu_backward, elu_forward
 from .leaky_relu import leaky_relu_backward, leaky_relu_forward
+from .dropout import dropout_backward, dropout_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
 from .sigmoid import sigmoid_backward, sigmoid_forward
@@ -36,4 +39,6 @@ __all__ = [
     "tanh_forward", "tanh_backward",
     "leaky_relu_forward", "leaky_relu_backward",
     "elu_forward", "elu_backward",
+    "batch_normalization_forward", "batch_normalization_inference", "batch_normalization_backward",
+    "dropout_forward", "dropout_backward",
 ]

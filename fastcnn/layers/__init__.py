@@ -3,9 +3,11 @@ from ..errors import InvalidArgumentError
 from .activation import Activation
 from .activations import ReLU, Softmax
 from .base import Layer
+from .batch_normalization import BatchNormalization
 from .conv2d import Conv2D
 from .dense import Dense
 from .elementwise import ELU, LeakyReLU
+from .dropout import Dropout
 from .flatten import Flatten
 from .linear import LinearLayer
 from .maxpool2d import MaxPool2D
@@ -14,7 +16,7 @@ MaxPooling2D = MaxPool2D  # Keras's other name for it
 
 #: every layer type a model config may name
 LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax,
-                                             Activation, LeakyReLU, ELU)}
+                                             Activation, LeakyReLU, ELU, BatchNormalization, Dropout)}
 
 
 def serialize(layer):
@@ -68,5 +70,5 @@ def deserialize(description):
 __all__ = [
     "Layer", "LinearLayer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense",
     "ReLU", "Softmax", "LAYER_TYPES", "serialize", "deserialize",
-    "Activation", "LeakyReLU", "ELU",
+    "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
 ]

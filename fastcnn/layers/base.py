@@ -50,21 +50,26 @@ class Layer:
     Attributes
     ----------
     params, grads : dict of str to ndarray
-        ``"kernel"`` and ``"bias"`` for layers with weights, else empty;
+        The trainable weights (``"kernel"`` and ``"bias"``, ``"gamma"``, ...), else empty;
         ``grads[key]`` is shaped like ``params[key]`` (None before a backward).
+    non_trainable : dict of str to ndarray
+        Weights the layer updates itself and the optimizer never sees (BatchNormalization's
+        ``moving_mean``, ``moving_variance``), else empty; saved after ``params``, as Keras orders them.
     input_shape : tuple of int or None
         The per-sample input shape, without the batch axis; None until built.
     """
 
     #: prefix of automatic names ("conv2d", "conv2d_1", ...), set by subclasses
     default_name = "layer"
+    #: True for a layer that draws random numbers while training (Dropout): it has ``seed`` and ``rng``, a
+    #: numpy Generator the model makes when it is built and keeps in its files (fastcnn.build, fastcnn.io)
+    draws_random = False
 
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise InvalidArgumentError(f"name must be a non-empty string, got {name!r}")
         self.name = name
-        self.params = {}
-        self.grads = {}
+        self.params, self.grads, self.non_trainable = {}, {}, {}
         self.input_shape = None
         self._cache = None
 
@@ -197,13 +202,13 @@ class Layer:
         return cls(**config)
 
     def count_params(self):
-        """The number of parameter values (0 before :meth:`build` and without weights).
+        """The number of weight values, trainable or not (0 before :meth:`build` and without weights).
 
         Returns
         -------
         int
         """
-        return sum(int(p.size) for p in self.params.values())
+        return sum(int(p.size) for p in (*self.params.values(), *self.non_trainable.values()))
 
     # -- helpers for subclasses ---------------------------------------------
     def describe(self):
@@ -221,10 +226,8 @@ class Layer:
         except TypeError:
             raise ShapeError(f"{self.describe()}: input shape must be a tuple, got {input_shape!r}") from None
         if not shape or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
-            raise ShapeError(
-                f"{self.describe()}: input shape must be positive integers without the batch axis, "
-                f"got {input_shape!r}"
-            )
+            raise ShapeError(f"{self.describe()}: input shape must be positive integers without the batch axis, "
+                             f"got {input_shape!r}")
         return tuple(int(s) for s in shape)
 
     def _check_input(self, x):
@@ -234,17 +237,13 @@ class Layer:
         shape = getattr(x, "shape", None)
         if shape is None or tuple(shape[1:]) != self.input_shape or len(shape) != len(self.input_shape) + 1:
             expected = ("N",) + self.input_shape
-            raise ShapeError(
-                f"{self.describe()} expects input of shape ({', '.join(map(str, expected))}), "
-                f"got {tuple(shape) if shape is not None else type(x).__name__}"
-            )
+            raise ShapeError(f"{self.describe()} expects input of shape ({', '.join(map(str, expected))}), "
+                             f"got {tuple(shape) if shape is not None else type(x).__name__}")
 
     def _remember(self, training, **cache):
         self._cache = cache if training else None
 
     def _recall(self):
         if self._cache is None:
-            raise NotBuiltError(
-                f"{self.describe()}: backward() needs a preceding forward(x, training=True)"
-            )
+            raise NotBuiltError(f"{self.describe()}: backward() needs a preceding forward(x, training=True)")
         return self._cache

@@ -5,14 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from fastcnn import ELU, Activation, Conv2D, Dense, Flatten, LeakyReLU, MaxPool2D, ReLU, Softmax
+from fastcnn import (ELU, Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, ReLU,
+                     Softmax)
 from fastcnn.backend import use_backend
 from fastcnn.errors import InvalidArgumentError, NotBuiltError, ShapeError
 from fastcnn.gradcheck import check_layer
 from fastcnn.layers import LAYER_TYPES, deserialize, serialize
 from tests.helpers import FD_TOLERANCE
 
-# (factory, per-sample input shape, expected output shape, expected parameter shapes)
+# (factory, per-sample input shape, expected output shape, expected weight shapes: trainable and not)
 LAYER_CASES = {
     "conv_valid": (lambda: Conv2D(4, 3), (7, 6, 3), (5, 4, 4), {"kernel": (3, 3, 3, 4), "bias": (4,)}),
     "conv_strided_same_relu": (lambda: Conv2D(5, (3, 2), strides=2, padding="same", activation="relu"),
@@ -45,7 +46,26 @@ LAYER_CASES = {
     **{f"conv_{name}": (lambda name=name: Conv2D(3, 2, activation=name), (4, 5, 2), (3, 4, 3),
                         {"kernel": (2, 2, 2, 3), "bias": (3,)})
        for name in ("sigmoid", "tanh", "leaky_relu", "elu")},
+    "batch_norm": (lambda: BatchNormalization(), (4, 5, 3), (4, 5, 3),
+                   {"gamma": (3,), "beta": (3,), "moving_mean": (3,), "moving_variance": (3,)}),
+    "batch_norm_flat_no_scale": (lambda: BatchNormalization(axis=1, momentum=0.9, epsilon=0.01, scale=False), (6,),
+                                 (6,), {"beta": (6,), "moving_mean": (6,), "moving_variance": (6,)}),
+    "batch_norm_no_weights": (lambda: BatchNormalization(axis=3, center=False, scale=False), (3, 2, 4), (3, 2, 4),
+                              {"moving_mean": (4,), "moving_variance": (4,)}),
+    "dropout": (lambda: Dropout(0.5, seed=3), (4, 5), (4, 5), {}),
+    "dropout_channels": (lambda: Dropout(0.3, noise_shape=(None, 1, 1, 3)), (4, 4, 3), (4, 4, 3), {}),
+    "dropout_rate_0": (lambda: Dropout(0.0), (7,), (7,), {}),
 }
+
+
+def same_draws(layer):
+    """Put a layer's random stream (Dropout's) back where it is now, each time it is called."""
+    state = layer.rng.bit_generator.state if layer.draws_random else None
+
+    def replay():
+        if state is not None:
+            layer.rng.bit_generator.state = state
+    return replay
 
 
 def built(case, seed=0):
@@ -67,13 +87,16 @@ def batch(input_shape, n=3, seed=1, dtype=np.float32):
 @pytest.mark.parametrize("case", LAYER_CASES)
 def test_build_shapes_and_forward(case):
     layer, input_shape = built(case)
-    _, _, expected_out, expected_params = LAYER_CASES[case]
+    _, _, expected_out, expected_weights = LAYER_CASES[case]
     assert layer.output_shape(input_shape) == expected_out
-    assert {k: v.shape for k, v in layer.params.items()} == expected_params
-    assert all(p.dtype == np.float32 for p in layer.params.values())
-    assert layer.count_params() == sum(math.prod(s) for s in expected_params.values())
-    out = layer.forward(batch(input_shape))
-    assert out.shape == (3,) + expected_out and out.dtype == np.float32
+    weights = {**layer.params, **layer.non_trainable}
+    assert {k: v.shape for k, v in weights.items()} == expected_weights
+    assert set(layer.params).isdisjoint(layer.non_trainable) and set(layer.grads) == set(layer.params)
+    assert all(p.dtype == np.float32 for p in weights.values())
+    assert layer.count_params() == sum(math.prod(s) for s in expected_weights.values())
+    for training in (False, True):
+        out = layer.forward(batch(input_shape), training=training)
+        assert out.shape == (3,) + expected_out and out.dtype == np.float32
 
 
 @pytest.mark.parametrize("case", LAYER_CASES)
@@ -103,12 +126,19 @@ def test_backward_overwrites_gradients(case):
 def test_numba_and_reference_backends_agree(case):
     layer, input_shape = built(case)
     x = batch(input_shape, dtype=np.float32)
+    G = np.random.default_rng(2).standard_normal((3,) + layer.output_shape(input_shape)).astype(np.float32)
+    replay, start = same_draws(layer), {k: v.copy() for k, v in layer.non_trainable.items()}
     results = {}
     for backend in ("numba", "reference"):
         with use_backend(backend):
+            replay()  # the same random draws, and the same moving statistics to update, on both
+            for key, value in start.items():
+                layer.non_trainable[key][...] = value
             out = layer.forward(x, training=True)
-            dx = layer.backward(np.ones_like(out))
+            dx = layer.backward(G)
             results[backend] = [out, dx] + [layer.grads[k].copy() for k in layer.params]
+            results[backend] += [v.copy() for v in layer.non_trainable.values()]
+            results[backend].append(layer.forward(x, training=False))
     for got, want in zip(results["numba"], results["reference"]):
         # float32 sums of at most a few hundred O(1) terms
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
@@ -122,10 +152,13 @@ def test_config_round_trip(case):
     clone = deserialize(description)
     assert clone.get_config() == layer.get_config()
     clone.build(input_shape)
-    for key, value in layer.params.items():
-        clone.params[key][...] = value
+    for key, value in {**layer.params, **layer.non_trainable}.items():
+        {**clone.params, **clone.non_trainable}[key][...] = value
+    if layer.draws_random:
+        clone.rng.bit_generator.state = layer.rng.bit_generator.state
     x = batch(input_shape)
-    np.testing.assert_array_equal(clone.forward(x), layer.forward(x))
+    for training in (False, True):
+        np.testing.assert_array_equal(clone.forward(x, training), layer.forward(x, training))
 
 
 @pytest.mark.parametrize("case", LAYER_CASES)
