@@ -11,6 +11,7 @@ them directly, having checked and allocated everything once, when the model
 was compiled.
 """
 from .adam import adam_update
+from .average_pooling2d import average_pooling2d_backward, average_pooling2d_forward
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
@@ -24,6 +25,7 @@ __all__ = [
     "conv2d_forward", "conv2d_backward",
     "conv2d_relu_maxpool2d_forward", "conv2d_relu_maxpool2d_backward",
     "maxpool2d_forward", "maxpool2d_backward",
+    "average_pooling2d_forward", "average_pooling2d_backward",
     "dense_forward", "dense_backward",
     "relu_forward", "relu_backward",
     "softmax_forward", "softmax_backward",

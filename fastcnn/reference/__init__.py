@@ -5,6 +5,7 @@ the compiled kernels against, and the baseline the benchmarks measure.
 Same function names, same signatures, same results.
 """
 from .adam import adam_update
+from .average_pooling2d import average_pooling2d_backward, average_pooling2d_forward
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
