@@ -21,6 +21,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from ..errors import ShapeError
 from ..geometry import normalize_pair, normalize_padding, window_geometry
 from ._validate import expect_shape, float_array, same_dtype
 
@@ -142,7 +143,7 @@ def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid")
     return dx
 
 
-# The window arguments and sizes of every pooling kernel (average_pooling2d uses them too).
+# The window arguments and sizes of every pooling kernel (average_pooling2d and the global pools use them too).
 
 def _pool_arguments(pool_size, strides, padding):
     pool = normalize_pair(pool_size, "pool_size")
@@ -158,6 +159,16 @@ def _pool_geometry(x, pool_size, strides, padding):
     N, H, W, C = x.shape
     OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
     return x, (KH, KW, SH, SW, pad_top, pad_left), (N, OH, OW, C)
+
+
+def _global_geometry(x):
+    """:func:`_pool_geometry` for global pooling, one H x W window per image (an empty image is refused:
+    its window would have no first element); the output shape is (N, 1, 1, C)."""
+    x = float_array(x, 4, "x")
+    N, H, W, C = x.shape
+    if H == 0 or W == 0:
+        raise ShapeError(f"x must hold at least one pixel per image, got shape {x.shape}")
+    return x, (H, W, H, W, 0, 0), (N, 1, 1, C)
 
 
 def _pool_forward(loop, x, window, out_shape):

@@ -9,6 +9,8 @@ from .average_pooling2d import average_pooling2d_backward, average_pooling2d_for
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
+from .global_average_pooling2d import global_average_pooling2d_backward, global_average_pooling2d_forward
+from .global_max_pooling2d import global_max_pooling2d_backward, global_max_pooling2d_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
 from .softmax import softmax_backward, softmax_forward
