@@ -12,6 +12,8 @@ from .callbacks import Callback, History
 from .errors import FastcnnError, InvalidArgumentError, NotBuiltError, ShapeError, TrainingDivergedError
 from .io import load_model, save_model
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
+from .layers import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
+                     GlobalMaxPooling2D)
 from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
@@ -25,4 +27,6 @@ __all__ = [
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
     "save_model", "load_model", "Preprocessing", "TrainingRecord",
+    "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+    "GlobalMaxPooling2D", "GlobalMaxPool2D",
 ]

@@ -1,6 +1,32 @@
-"""What the windowed pooling layers share: their window hyper-parameters and output shape."""
+"""What the pooling layers share: the window of ``MaxPool2D`` and ``AveragePooling2D``, and Keras's ``data_format``."""
+from ..errors import InvalidArgumentError
 from ..geometry import image_output_size, normalize_pair, normalize_padding
 from .base import Layer
+
+
+def normalize_data_format(data_format):
+    """Keras's ``data_format``, of which fastcnn supports only ``"channels_last"`` (NHWC).
+
+    Parameters
+    ----------
+    data_format : {None, "channels_last"}
+        Case-insensitive, as in Keras; None means ``"channels_last"`` (Keras's
+        default unless its config says otherwise).  ``"channels_first"`` is refused.
+
+    Returns
+    -------
+    str
+        ``"channels_last"``.
+    """
+    value = data_format.lower() if isinstance(data_format, str) else data_format
+    if value is None or value == "channels_last":
+        return "channels_last"
+    if value == "channels_first":
+        raise InvalidArgumentError(
+            f"data_format={data_format!r} is not supported: fastcnn supports only 'channels_last' (NHWC, "
+            f"images as (N, H, W, C))"
+        )
+    raise InvalidArgumentError(f"data_format must be None or 'channels_last', got {data_format!r}")
 
 
 class Pooling2D(Layer):
