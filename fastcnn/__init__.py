@@ -14,6 +14,8 @@ from .io import load_model, save_model
 from .keras import from_keras
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, MaxPooling2D, ReLU, Softmax
 from .layers import ELU, Activation, BatchNormalization, Dropout, LeakyReLU
+from .layers import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
+                     GlobalMaxPooling2D)
 from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
@@ -28,4 +30,6 @@ __all__ = [
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
     "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord",
     "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
+    "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+    "GlobalMaxPooling2D", "GlobalMaxPool2D",
 ]

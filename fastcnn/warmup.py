@@ -36,6 +36,8 @@ def _calls(dtype):
         "conv2d_backward": lambda: kernels.conv2d_backward(conv, x, w, relu=True, out=conv),
         "maxpool2d_forward": lambda: kernels.maxpool2d_forward(conv, 2),
         "maxpool2d_backward": lambda: kernels.maxpool2d_backward(pooled, conv, pooled, 2),
+        "average_pooling2d_forward": lambda: kernels.average_pooling2d_forward(conv, 2),
+        "average_pooling2d_backward": lambda: kernels.average_pooling2d_backward(pooled, conv, 2),
         "conv2d_relu_maxpool2d_forward": lambda: kernels.conv2d_relu_maxpool2d_forward(x, w, b),
         "conv2d_relu_maxpool2d_forward(uint8)": lambda: kernels.conv2d_relu_maxpool2d_forward(pixels, w, b),
         "conv2d_relu_maxpool2d_backward": lambda: kernels.conv2d_relu_maxpool2d_backward(fused, fused, argmax, x, w),

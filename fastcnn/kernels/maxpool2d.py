@@ -21,6 +21,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from ..errors import ShapeError
 from ..geometry import normalize_pair, normalize_padding, window_geometry
 from ._validate import expect_shape, float_array, same_dtype
 
@@ -75,13 +76,7 @@ def maxpool2d_forward(x, pool_size=2, strides=None, padding="valid"):
     -------
     out : ndarray, (N, OH, OW, C), x's dtype
     """
-    (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
-    x = float_array(x, 4, "x")
-    N, H, W, C = x.shape
-    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
-    out = np.empty((N, OH, OW, C), dtype=x.dtype)
-    _maxpool2d_forward(x, KH, KW, SH, SW, pad_top, pad_left, out)
-    return out
+    return _pool_forward(_maxpool2d_forward, *_pool_geometry(x, pool_size, strides, padding))
 
 
 @kernel
@@ -137,21 +132,47 @@ def maxpool2d_backward(dout, x, out, pool_size=2, strides=None, padding="valid")
     dx : ndarray, (N, H, W, C)
         dL/dx: each window's gradient at its first maximum.
     """
-    (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
-    x = float_array(x, 4, "x")
+    x, window, out_shape = _pool_geometry(x, pool_size, strides, padding)
     out = float_array(out, 4, "out")
     dout = float_array(dout, 4, "dout")
     same_dtype(dout=dout, x=x, out=out)
-    N, H, W, C = x.shape
-    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
-    expect_shape(out, (N, OH, OW, C), "out")
-    expect_shape(dout, (N, OH, OW, C), "dout")
+    expect_shape(out, out_shape, "out")
+    expect_shape(dout, out_shape, "dout")
     dx = np.zeros_like(x)
-    _maxpool2d_backward(dout, x, out, KH, KW, SH, SW, pad_top, pad_left, dx)
+    _maxpool2d_backward(dout, x, out, *window, dx)
     return dx
 
+
+# The window arguments and sizes of every pooling kernel (average_pooling2d and the global pools use them too).
 
 def _pool_arguments(pool_size, strides, padding):
     pool = normalize_pair(pool_size, "pool_size")
     step = pool if strides is None else normalize_pair(strides, "strides")
     return pool, step, normalize_padding(padding)
+
+
+def _pool_geometry(x, pool_size, strides, padding):
+    """What a pooling kernel needs, after checking the arguments: ``x`` as a float array,
+    the window ``(KH, KW, SH, SW, pad_top, pad_left)`` and the output shape (N, OH, OW, C)."""
+    (KH, KW), (SH, SW), padding = _pool_arguments(pool_size, strides, padding)
+    x = float_array(x, 4, "x")
+    N, H, W, C = x.shape
+    OH, OW, (pad_top, _), (pad_left, _) = window_geometry(H, W, KH, KW, SH, SW, padding, what="pool window")
+    return x, (KH, KW, SH, SW, pad_top, pad_left), (N, OH, OW, C)
+
+
+def _global_geometry(x):
+    """:func:`_pool_geometry` for global pooling, one H x W window per image (an empty image is refused:
+    its window would have no first element); the output shape is (N, 1, 1, C)."""
+    x = float_array(x, 4, "x")
+    N, H, W, C = x.shape
+    if H == 0 or W == 0:
+        raise ShapeError(f"x must hold at least one pixel per image, got shape {x.shape}")
+    return x, (H, W, H, W, 0, 0), (N, 1, 1, C)
+
+
+def _pool_forward(loop, x, window, out_shape):
+    """``out`` (``out_shape``, x's dtype) filled by ``loop``, a pooling forward kernel, over ``window``."""
+    out = np.empty(out_shape, dtype=x.dtype)
+    loop(x, *window, out)
+    return out

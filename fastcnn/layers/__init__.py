@@ -2,6 +2,7 @@
 from ..errors import InvalidArgumentError
 from .activation import Activation
 from .activations import ReLU, Softmax
+from .average_pooling2d import AveragePooling2D, AvgPool2D
 from .base import Layer
 from .batch_normalization import BatchNormalization
 from .conv2d import Conv2D
@@ -9,6 +10,7 @@ from .dense import Dense
 from .elementwise import ELU, LeakyReLU
 from .dropout import Dropout
 from .flatten import Flatten
+from .global_pooling2d import GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D
 from .linear import LinearLayer
 from .maxpool2d import MaxPool2D
 
@@ -17,6 +19,10 @@ MaxPooling2D = MaxPool2D  # Keras's other name for it
 #: every layer type a model config may name
 LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax,
                                              Activation, LeakyReLU, ELU, BatchNormalization, Dropout)}
+# Keras's pooling layers, by their class names and by their other names
+LAYER_TYPES.update(AveragePooling2D=AveragePooling2D, AvgPool2D=AvgPool2D,
+                   GlobalAveragePooling2D=GlobalAveragePooling2D, GlobalAvgPool2D=GlobalAvgPool2D,
+                   GlobalMaxPooling2D=GlobalMaxPooling2D, GlobalMaxPool2D=GlobalMaxPool2D)
 
 
 def serialize(layer):
@@ -71,4 +77,6 @@ __all__ = [
     "Layer", "LinearLayer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense",
     "ReLU", "Softmax", "LAYER_TYPES", "serialize", "deserialize",
     "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
+    "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+    "GlobalMaxPooling2D", "GlobalMaxPool2D",
 ]

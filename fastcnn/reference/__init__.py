@@ -5,14 +5,17 @@ the compiled kernels against, and the baseline the benchmarks measure.
 Same function names, same signatures, same results.
 """
 from .adam import adam_update
+from .average_pooling2d import average_pooling2d_backward, average_pooling2d_forward
 from .batch_normalization import (batch_normalization_backward, batch_normalization_forward,
                                   batch_normalization_inference)
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
-from .elu import elu_backward, elu_forward
-from .leaky_relu import leaky_relu_backward, leaky_relu_forward
 from .dropout import dropout_backward, dropout_forward
+from .elu import elu_backward, elu_forward
+from .global_average_pooling2d import global_average_pooling2d_backward, global_average_pooling2d_forward
+from .global_max_pooling2d import global_max_pooling2d_backward, global_max_pooling2d_forward
+from .leaky_relu import leaky_relu_backward, leaky_relu_forward
 from .maxpool2d import maxpool2d_backward, maxpool2d_forward
 from .relu import relu_backward, relu_forward
 from .sigmoid import sigmoid_backward, sigmoid_forward

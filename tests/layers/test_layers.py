@@ -7,6 +7,7 @@ import pytest
 
 from fastcnn import (ELU, Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, ReLU,
                      Softmax)
+from fastcnn import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPool2D, GlobalMaxPooling2D
 from fastcnn.backend import use_backend
 from fastcnn.errors import InvalidArgumentError, NotBuiltError, ShapeError
 from fastcnn.gradcheck import check_layer
@@ -22,6 +23,14 @@ LAYER_CASES = {
                      {"kernel": (1, 1, 2, 3), "bias": (3,)}),
     "maxpool": (lambda: MaxPool2D(2), (6, 7, 3), (3, 3, 3), {}),
     "maxpool_same_overlap": (lambda: MaxPool2D(3, strides=2, padding="same"), (7, 6, 2), (4, 3, 2), {}),
+    "avgpool": (lambda: AveragePooling2D(), (6, 7, 3), (3, 3, 3), {}),
+    "avgpool_same_overlap": (lambda: AveragePooling2D(3, strides=2, padding="same"), (7, 6, 2), (4, 3, 2), {}),
+    "avgpool_same_rectangular": (lambda: AveragePooling2D((2, 3), strides=(1, 2), padding="same"), (5, 7, 2),
+                                 (5, 4, 2), {}),
+    "global_avgpool": (lambda: GlobalAveragePooling2D(), (5, 4, 3), (3,), {}),
+    "global_avgpool_keepdims": (lambda: GlobalAveragePooling2D(keepdims=True), (5, 4, 3), (1, 1, 3), {}),
+    "global_maxpool": (lambda: GlobalMaxPooling2D(), (5, 4, 3), (3,), {}),
+    "global_maxpool_keepdims": (lambda: GlobalMaxPool2D(keepdims=True), (4, 6, 2), (1, 1, 2), {}),
     "flatten": (lambda: Flatten(), (3, 4, 2), (24,), {}),
     "dense": (lambda: Dense(5), (12,), (5,), {"kernel": (12, 5), "bias": (5,)}),
     "dense_relu": (lambda: Dense(6, activation="relu"), (10,), (6,), {"kernel": (10, 6), "bias": (6,)}),
@@ -208,6 +217,13 @@ def test_glorot_uniform_and_zero_bias():
     (lambda: ELU(float("inf")), "alpha must be a finite number >= 0, got inf"),
     (lambda: ELU("1"), "alpha must be a finite number >= 0, got '1'"),
     (lambda: MaxPool2D(0), "pool_size must be a positive int or a pair of them, got 0"),
+    (lambda: AveragePooling2D((2, 0)), r"pool_size must be a positive int or a pair of them, got \(2, 0\)"),
+    (lambda: AveragePooling2D(padding="causal"), "padding must be 'valid' or 'same', got 'causal'"),
+    (lambda: AveragePooling2D(data_format="channels_first"),
+     r"data_format='channels_first' is not supported: fastcnn supports only 'channels_last' \(NHWC"),
+    (lambda: GlobalAveragePooling2D(data_format="Channels_First"), "supports only 'channels_last'"),
+    (lambda: GlobalMaxPooling2D(data_format="nhwc"), "data_format must be None or 'channels_last', got 'nhwc'"),
+    (lambda: GlobalMaxPooling2D(keepdims="yes"), "keepdims must be True or False, got 'yes'"),
     (lambda: Dense(0), "units must be a positive integer, got 0"),
     (lambda: Dense(True), "units must be a positive integer, got True"),
     (lambda: Dense(4, name=""), "name must be a non-empty string"),
@@ -221,6 +237,10 @@ def test_bad_hyper_parameters_raise_value_error(make, message):
     (Conv2D(8, 5), (3, 3, 1), r"Conv2D: kernel 5x5 is larger than the 3x3 input \(padding='valid'\)"),
     (Conv2D(8, 3), (32, 32), r"Conv2D expects images \(H, W, C\), got input shape \(32, 32\)"),
     (MaxPool2D(4), (3, 8, 2), r"MaxPool2D: pool window 4x4 is larger than the 3x8 input"),
+    (AveragePooling2D(4), (3, 8, 2), r"AveragePooling2D: pool window 4x4 is larger than the 3x8 input"),
+    (AveragePooling2D(), (8, 8), r"AveragePooling2D expects images \(H, W, C\), got input shape \(8, 8\)"),
+    (GlobalAveragePooling2D(), (12,), r"GlobalAveragePooling2D expects images \(H, W, C\), got input shape \(12,\)"),
+    (GlobalMaxPooling2D(name="top"), (4, 4), r"GlobalMaxPooling2D 'top' expects images \(H, W, C\)"),
     (Dense(4), (7, 7, 8), r"Dense expects a flat input \(features,\), got input shape \(7, 7, 8\): add a Flatten"),
     (Dense(4), (0,), "input shape must be positive integers"),
 ])
