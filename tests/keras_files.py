@@ -6,6 +6,8 @@ import zipfile
 
 import numpy as np
 
+from fastcnn.keras.files import keras3_keys
+
 h5py = __import__("pytest").importorskip("h5py")
 
 POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
@@ -39,11 +41,15 @@ def weights_by_layer(model):
 
 
 def write_keras3(path, config, weights, metadata=None):
-    """A ``.keras`` zip: config.json, metadata.json, and model.weights.h5 with ``layers/L/vars/i``."""
+    """A ``.keras`` zip: config.json, metadata.json, and model.weights.h5 with ``layers/K/vars/i``,
+    K named after the layer's class as Keras 3 names it (``keras3_keys``); ``weights`` by layer name."""
+    described = [d for d in config["config"]["layers"] if d.get("class_name") != "InputLayer"]
+    keys = dict(zip((d.get("config", {}).get("name") for d in described),
+                    keras3_keys([d.get("class_name") for d in described])))
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as store:
         for layer_name, arrays in weights.items():
-            group = store.create_group(f"layers/{layer_name}/vars")
+            group = store.create_group(f"layers/{keys.get(layer_name, layer_name)}/vars")
             for index, value in enumerate(arrays):
                 group.create_dataset(str(index), data=value)
         store.create_group("vars")

@@ -16,7 +16,8 @@ FIXTURES = Path(__file__).parent / "data" / "keras"
 
 
 def small_model(seed=3):
-    return fastcnn.Sequential([fastcnn.Conv2D(4, 3, strides=2, activation="relu"), fastcnn.MaxPool2D(2),
+    # named unlike Keras's weight groups (conv2d, max_pool2d, ...), as models often are
+    return fastcnn.Sequential([fastcnn.Conv2D(4, 3, strides=2, activation="relu", name="features"), fastcnn.MaxPool2D(2),
                                fastcnn.Flatten(), fastcnn.Dense(5, activation="relu"),
                                fastcnn.Dense(3, activation="softmax")], input_shape=(12, 12, 3), seed=seed)
 
@@ -101,9 +102,9 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
     write_keras3(tmp_path / "a.keras", keras3_config(model), wrong_shape)
     with pytest.raises(ModelFileError, match=r"dense/kernel has shape \(7, 5\) in the file, the config makes \(16, 5\)"):
         fastcnn.from_keras(tmp_path / "a.keras")
-    missing_bias = dict(weights, conv2d=weights["conv2d"][:1])
+    missing_bias = dict(weights, features=weights["features"][:1])
     write_keras3(tmp_path / "b.keras", keras3_config(model), missing_bias)
-    with pytest.raises(ModelFileError, match="'conv2d' has 1 weight arrays in the file, the config makes 2"):
+    with pytest.raises(ModelFileError, match="'features' has 1 weight arrays in the file, the config makes 2"):
         fastcnn.from_keras(tmp_path / "b.keras")
     extra = dict(weights, ghost=[np.zeros(3, np.float32)])
     write_keras3(tmp_path / "c.keras", keras3_config(model), extra)
@@ -111,7 +112,7 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
         fastcnn.from_keras(tmp_path / "c.keras")
     integers = dict(weights, dense_1=[np.zeros((5, 3), np.int64), weights["dense_1"][1]])
     write_keras3(tmp_path / "d.keras", keras3_config(model), integers)
-    with pytest.raises(ModelFileError, match="layers/dense_1/vars/0 holds int64, not floats"):
+    with pytest.raises(ModelFileError, match="layers/dense_1/vars/0 holds int64, not floats"):  # (Keras's name)
         fastcnn.from_keras(tmp_path / "d.keras")
     nan = dict(weights, dense_1=[np.full((5, 3), np.nan, np.float32), weights["dense_1"][1]])
     write_keras3(tmp_path / "e.keras", keras3_config(model), nan)
@@ -184,6 +185,15 @@ def test_functional_chain_imports_and_a_branch_is_refused():
     assert [layer.name for layer in architecture.layers] == ["d1", "d2"] and architecture.input_shape == (6,)
     with pytest.raises(InvalidArgumentError, match="layer 'd2' takes \\['in'\\], not just the previous layer 'd1'"):
         architecture_from_config(functional("in"), strict=False)
+
+
+def test_keras3_weight_groups_are_named_after_classes():
+    from fastcnn.keras.files import keras3_keys
+
+    assert keras3_keys(["Conv2D", "ReLU", "MaxPooling2D", "Conv2D", "LeakyReLU", "BatchNormalization", "Dense",
+                        "GlobalMaxPooling2D", "Dense"]) == [
+        "conv2d", "re_lu", "max_pooling2d", "conv2d_1", "leaky_re_lu", "batch_normalization", "dense",
+        "global_max_pooling2d", "dense_1"]
 
 
 def test_keras2_leaky_relu_alpha_and_list_axis():

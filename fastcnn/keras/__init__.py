@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import FastcnnError, ModelFileError
 from .config import Architecture, architecture_from_config
-from .files import read_keras_file
+from .files import keras3_keys, read_keras_file
 
 __all__ = ["from_keras", "architecture_from_config", "Architecture"]
 
@@ -45,7 +45,7 @@ def from_keras(path, compile=True):
     from ..model import Sequential
     from ..optimizers import Adam
 
-    config, weights = read_keras_file(path)
+    config, weights, keyed_by_class = read_keras_file(path)
     try:
         architecture = architecture_from_config(config, strict=False)
         if architecture.input_shape is None:
@@ -53,6 +53,13 @@ def from_keras(path, compile=True):
         model = Sequential(architecture.layers, input_shape=architecture.input_shape, name=architecture.name)
     except FastcnnError as error:
         raise ModelFileError(f"{path}: {error}") from None
+    if keyed_by_class:  # a .keras file: its weight groups are named after the layers' classes
+        keys = dict(zip(keras3_keys(architecture.keras_classes), (layer.name for layer in model.layers)))
+        unknown = sorted(set(weights) - set(keys))
+        if any(weights[key] for key in unknown):
+            raise ModelFileError(f"{path}: weights for layers the config does not have: "
+                                 f"{', '.join(k for k in unknown if weights[k])}")
+        weights = {keys[key]: arrays for key, arrays in weights.items() if key in keys}
     model.set_weights(_weights_in_model_order(model, weights, path))
     if compile:
         model.compile(Adam(_learning_rate(config)), "categorical_crossentropy", ["categorical_accuracy", "auc"])

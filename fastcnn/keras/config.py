@@ -27,6 +27,7 @@ class Architecture(NamedTuple):
     input_shape: Optional[tuple]  #: one sample's shape, when the config says it
     name: str
     seed: int
+    keras_classes: tuple = ()     #: each layer's class name in the config (Keras's, aliases as written)
 
 
 def architecture_from_config(config, strict=True):
@@ -69,16 +70,17 @@ def architecture_from_config(config, strict=True):
         raise InvalidArgumentError("the model config has no list of layers")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidArgumentError(f"seed must be a non-negative integer, got {seed!r}")
-    layers = []
+    layers, classes = [], []
     for position, description in enumerate(descriptions):
         if input_shape is None and (position == 0 or not layers):
             input_shape = _declared_shape(description)
         layer = layer_from_keras(description, strict, position)
         if layer is not None:
             layers.append(layer)
+            classes.append(description["class_name"])
     if not layers:
         raise InvalidArgumentError("the model config has no layers besides its input")
-    return Architecture(layers, input_shape, name if isinstance(name, str) else "sequential", seed)
+    return Architecture(layers, input_shape, name if isinstance(name, str) else "sequential", seed, tuple(classes))
 
 
 def _declared_shape(description):

@@ -3,10 +3,12 @@
 Two formats, told apart by their first bytes, not their names:
 
 * Keras 3 ``.keras``: a zip holding ``config.json``, ``metadata.json`` and
-  ``model.weights.h5``, where the weights of layer L are the datasets
-  ``layers/L/vars/0``, ``layers/L/vars/1``, ... (trainable ones first, in
+  ``model.weights.h5``, where the weights of a layer are the datasets
+  ``layers/K/vars/0``, ``layers/K/vars/1``, ... (trainable ones first, in
   the order the layer made them, then the others: for BatchNormalization
-  gamma, beta, moving_mean, moving_variance);
+  gamma, beta, moving_mean, moving_variance).  K is not the layer's name
+  but its class name in snake case, numbered within the model
+  (:func:`keras3_keys`: conv2d, conv2d_1, max_pooling2d, re_lu, ...);
 * Keras 2 (and Keras 3's legacy) ``.h5``: one HDF5 file whose attribute
   ``model_config`` holds the config; the group ``model_weights/L`` lists
   its datasets' paths, in order, in its attribute ``weight_names``
@@ -19,6 +21,7 @@ layout in full.
 """
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -68,8 +71,34 @@ def is_keras_file(path):
     return head == HDF5_MAGIC
 
 
+def keras3_keys(class_names):
+    """The group names under which Keras 3 stores each layer's weights in ``model.weights.h5``.
+
+    Keras numbers a model's layers per class: the first ``Conv2D`` is
+    ``conv2d``, the second ``conv2d_1``, a ``ReLU`` is ``re_lu`` (its
+    class name in snake case), whatever the layers are called.
+
+    Parameters
+    ----------
+    class_names : sequence of str
+        The layers' Keras class names, in model order (the InputLayer left out).
+
+    Returns
+    -------
+    list of str
+    """
+    keys, used = [], {}
+    for class_name in class_names:
+        name = re.sub(r"\W+", "", class_name)
+        name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+        name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+        used[name] = used.get(name, -1) + 1
+        keys.append(name if used[name] == 0 else f"{name}_{used[name]}")
+    return keys
+
+
 def read_keras_file(path):
-    """The model config and the weights, by layer name, of a ``.keras`` or ``.h5`` file.
+    """The model config and the weights of a ``.keras`` or ``.h5`` file.
 
     Parameters
     ----------
@@ -80,7 +109,10 @@ def read_keras_file(path):
     config : dict
         The parsed model config (data only).
     weights : dict of str to list of ndarray
-        Each layer name's weight arrays in Keras's order (layers without weights may be absent).
+        Each layer's weight arrays in Keras's order (layers without weights may be absent), by
+        layer name (``.h5``) or by :func:`keras3_keys` (``.keras``).
+    keyed_by_class : bool
+        True for a ``.keras`` file (keys from :func:`keras3_keys`).
     """
     path = Path(path)
     if not path.is_file():
@@ -88,9 +120,9 @@ def read_keras_file(path):
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
-        return _read_zip(path)
+        return _read_zip(path) + (True,)
     if head == HDF5_MAGIC:
-        return _read_legacy_h5(path)
+        return _read_legacy_h5(path) + (False,)
     raise ModelFileError(f"{path}: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)")
 
 
