@@ -159,8 +159,8 @@ def test_gradcheck_differentiates_the_training_forward():
     assert {"batch_normalization/gamma", "batch_normalization/beta", "input"} <= set(errors)
     assert not any("moving" in name for name in errors)
     # a bias right before a BatchNormalization is a shift the normalisation takes away again: its
-    # gradient is 0 (both sides are round-off, so their relative error means nothing)
-    errors.pop("conv2d/bias")
+    # gradient is 0, both sides hold round-off below difference_noise, and the check says 0
+    assert errors["conv2d/bias"] == 0.0
     assert all(e < FD_TOLERANCE for e in errors.values()), errors
     assert model.get_weights()[0].dtype == np.float32 and stream(model) != state
     model.layers[5].rng.bit_generator.state = state
@@ -198,3 +198,13 @@ def test_bad_layer_rngs_are_refused_in_one_line(tmp_path, layer_rngs, message):
     with pytest.raises(ModelFileError, match=message) as info:
         fastcnn.load_model(path)
     assert "\n" not in str(info.value)
+
+
+def test_relative_error_floors_round_off_but_not_a_missing_gradient():
+    from fastcnn.gradcheck import difference_noise, relative_error
+
+    noise = difference_noise(1.0)
+    assert 1e-7 < noise < 1e-6
+    assert relative_error([1e-17, -2e-17], [3e-11, -1e-10], noise) == 0.0  # both zero, as far as FD can see
+    assert relative_error([0.0, 0.0], [3e-3, 1e-3], noise) == 1.0          # a gradient the backward lost
+    assert relative_error([2e-3, 0.0], [1e-11, 0.0], noise) == pytest.approx(1.0)  # one it made up

@@ -163,3 +163,32 @@ def test_an_architecture_with_dropout_resumes_bit_identically(tmp_path, shapes_c
     assert len(straight.get_weights()) == 2 + 4 + 2  # conv, batch norm (gamma, beta, moving mean, variance), dense
     for a, b in zip(straight.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_every_new_layer_through_summary_gradcheck_and_visualize(tmp_path):
+    """The Keras model with every layer type fastcnn imports: its table, its gradients, its pictures."""
+    from PIL import Image
+
+    from tests.helpers import png_pixels
+
+    model_path = tmp_path / "every.npz"
+    assert run("convert", FIXTURES / "every_layer.keras", "-o", model_path).exit_code == 0
+    summary = run("summary", model_path)
+    for row in ("batch_normalization (BatchNormalization)           (None, 32, 32, 8)                 32",
+                "average_pooling2d (AveragePooling2D)               (None, 16, 16, 8)                  0",
+                "global_average_pooling2d (GlobalAveragePooling2D)  (None, 8)                          0",
+                "Trainable params: 994", "Non-trainable params: 32"):
+        assert row in summary.output, summary.output
+    checked = run("gradcheck", model_path, "--input-size", 16, "--entries", 8)
+    assert checked.exit_code == 0 and "worst relative error" in checked.output and "WRONG" not in checked.output
+    assert "dropout (Dropout)" in checked.output and "batch_normalization_1/gamma" in checked.output
+    Image.fromarray(np.full((32, 32, 3), 120, np.uint8)).save(tmp_path / "galaxy.png")
+    drawn = run("visualize", model_path, tmp_path / "galaxy.png", "--out", tmp_path / "pictures")
+    assert drawn.exit_code == 0, drawn.output
+    spatial = ["conv2d_2", "batch_normalization", "leaky_re_lu", "average_pooling2d", "conv2d_3",
+               "max_pooling2d_2", "activation", "elu", "dropout"]
+    for index, name in enumerate(spatial, start=1):
+        picture = tmp_path / "pictures" / f"galaxy_{index}_{name}.png"
+        assert picture.is_file(), drawn.output
+        assert png_pixels(picture).std() > 0  # not blank
+    assert not (tmp_path / "pictures" / "galaxy_10_global_average_pooling2d.png").exists()  # (N, 8): no maps
