@@ -199,8 +199,11 @@ def test_keras3_weight_groups_are_named_after_classes():
 def test_keras2_leaky_relu_alpha_and_list_axis():
     layers = [{"class_name": "InputLayer", "config": {"batch_input_shape": [None, 5]}},
               {"class_name": "LeakyReLU", "config": {"name": "leaky", "alpha": 0.25}}]
+    layers.append({"class_name": "BatchNormalization", "config": {"name": "norm", "axis": [1]}})
     architecture = architecture_from_config({"class_name": "Sequential", "config": {"layers": layers}}, strict=False)
     assert architecture.layers[0].get_config()["negative_slope"] == 0.25
+    model = fastcnn.Sequential(architecture.layers, input_shape=architecture.input_shape)
+    assert model.layers[1].get_config()["axis"] == 1 and model.output_shape == (5,)
 
 
 def test_architecture_strictness_only_for_training_arguments():
@@ -223,3 +226,19 @@ def test_config_file_text_is_data(tmp_path):
         fastcnn.from_keras(tmp_path / "x.keras")
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
     assert json.loads(json.dumps(config))  # (the config is plain JSON)
+
+
+def test_declared_but_unwritten_giant_weights_are_refused_before_reading(tmp_path):
+    """An HDF5 dataset can declare 4 GB and store nothing (unwritten chunks): refused by its size."""
+    h5py = pytest.importorskip("h5py")
+    model = small_model()
+    path = tmp_path / "giant.h5"
+    write_legacy_h5(path, model)
+    with h5py.File(path, "a") as store:
+        group = store["model_weights/dense"]
+        del group["dense/kernel:0"]
+        group.create_dataset("dense/kernel:0", shape=(2 ** 15, 2 ** 15), dtype="float32", chunks=(64, 64))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(ModelFileError, match=r"the weights up to model_weights/dense/dense/kernel:0 \(32768, 32768\) "
+                                             r"are implausibly large"):
+        fastcnn.from_keras(path)

@@ -171,7 +171,7 @@ def _keras3_weights(store, path):
     layers = store.get("layers")
     if layers is None:
         return {}
-    weights = {}
+    weights, budget = {}, [MAX_WEIGHTS_BYTES]
     for name in layers:
         variables = layers[name].get("vars")
         if variables is None:
@@ -179,7 +179,7 @@ def _keras3_weights(store, path):
         keys = sorted(variables, key=lambda k: int(k) if k.isdigit() else -1)
         if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
             raise ModelFileError(f"{path}: layers/{name}/vars holds {keys}, not 0, 1, 2, ...")
-        weights[name] = [_dataset(variables[k], f"layers/{name}/vars/{k}", path) for k in keys]
+        weights[name] = [_dataset(variables[k], f"layers/{name}/vars/{k}", path, budget) for k in keys]
     return weights
 
 
@@ -195,12 +195,13 @@ def _read_legacy_h5(path):
                 raise ModelFileError(f"{path}: model_config is implausibly large; refused")
             config = _json(raw, path, "model_config")
             group = store["model_weights"] if "model_weights" in store else store
-            weights = {}
+            weights, budget = {}, [MAX_WEIGHTS_BYTES]
             for name in _strings(group.attrs.get("layer_names", [])):
                 if name not in group:
                     raise ModelFileError(f"{path}: layer_names lists {name!r} but there is no group model_weights/{name}")
                 paths = _strings(group[name].attrs.get("weight_names", []))
-                weights[name] = [_dataset(group[name].get(p), f"model_weights/{name}/{p}", path) for p in paths]
+                weights[name] = [_dataset(group[name].get(p), f"model_weights/{name}/{p}", path, budget)
+                                 for p in paths]
             return config, weights
     except OSError as error:
         raise ModelFileError(f"{path}: not a readable HDF5 file ({first_line(error)})") from None
@@ -210,14 +211,21 @@ def _strings(values):
     return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
 
 
-def _dataset(dataset, where, path):
-    """A float dataset's values, after checking its kind, type and size (before reading it)."""
+def _dataset(dataset, where, path, budget):
+    """A float dataset's values, after checking its kind, type and size (before reading it).
+
+    ``budget`` is a one-item list: the bytes all datasets of the file may still take.  A
+    dataset's shape costs nothing to declare (HDF5 stores unwritten chunks as nothing), so
+    the sizes are added up before anything is read.
+    """
     if dataset is None or not hasattr(dataset, "shape") or not hasattr(dataset, "dtype"):
         raise ModelFileError(f"{path}: {where} is missing or not a dataset")
     if dataset.dtype.kind != "f":
         raise ModelFileError(f"{path}: {where} holds {dataset.dtype}, not floats")
-    if int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize > MAX_WEIGHTS_BYTES:
-        raise ModelFileError(f"{path}: {where} is implausibly large {tuple(dataset.shape)}; refused")
+    budget[0] -= int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
+    if budget[0] < 0:
+        raise ModelFileError(f"{path}: the weights up to {where} {tuple(dataset.shape)} are implausibly large "
+                             f"(over {MAX_WEIGHTS_BYTES:,} bytes); refused")
     values = np.asarray(dataset[()], dtype=np.float32)
     if not np.all(np.isfinite(values)):
         raise ModelFileError(f"{path}: {where} holds NaN or infinite values")

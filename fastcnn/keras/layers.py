@@ -133,6 +133,9 @@ def layer_from_keras(description, strict, position):
         arguments["name"] = config["name"]
     if class_name == "LeakyReLU" and "alpha" in arguments:  # Keras 2's name for negative_slope
         arguments.setdefault("negative_slope", arguments.pop("alpha"))
+    axis = arguments.get("axis")
+    if class_name == "BatchNormalization" and isinstance(axis, list) and len(axis) == 1:
+        arguments["axis"] = axis[0]  # Keras 2 writes the built layer's axis as a list, [3]
     try:
         return LAYER_TYPES[spec.target].from_config(arguments)
     except (TypeError, ValueError) as error:

@@ -20,7 +20,7 @@ MaxPooling2D = MaxPool2D  # Keras's other name for it
 LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, MaxPool2D, Flatten, Dense, ReLU, Softmax,
                                              Activation, LeakyReLU, ELU, BatchNormalization, Dropout)}
 # Keras's pooling layers, by their class names and by their other names
-LAYER_TYPES.update(AveragePooling2D=AveragePooling2D, AvgPool2D=AvgPool2D,
+LAYER_TYPES.update(MaxPooling2D=MaxPool2D, AveragePooling2D=AveragePooling2D, AvgPool2D=AvgPool2D,
                    GlobalAveragePooling2D=GlobalAveragePooling2D, GlobalAvgPool2D=GlobalAvgPool2D,
                    GlobalMaxPooling2D=GlobalMaxPooling2D, GlobalMaxPool2D=GlobalMaxPool2D)
 
