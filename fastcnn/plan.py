@@ -23,6 +23,7 @@ from .backend import ops
 from .inputs import as_model_input
 from .kernels.softmax import softmax_forward_unchecked
 from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
+from .layers.activation import Activation
 from .layers.activations import ReLU, Softmax
 from .layers.linear import LinearLayer
 from .layers.dense import Dense
@@ -54,8 +55,8 @@ def loss_fusion(layers, loss):
     last = layers[-1]
     if isinstance(last, LinearLayer) and isinstance(last.activation, Softmax):
         return "activation"
-    if isinstance(last, Softmax):
-        return "layer"
+    if isinstance(last, Softmax) or (isinstance(last, Activation) and isinstance(last.activation, Softmax)):
+        return "layer"  # a Softmax layer, or Keras's Activation("softmax")
     return None
 
 

@@ -71,9 +71,10 @@ def test_plan_equals_the_layers_on_the_numpy_twins(name, pixels):
     np.testing.assert_allclose(model.predict(x), probabilities, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("loss", ["layer", "logits", "probabilities"])
+@pytest.mark.parametrize("loss", ["layer", "activation_layer", "logits", "probabilities"])
 def test_every_loss_head_trains_like_the_twins(loss):
-    head = {"layer": [Dense(3), Softmax()], "logits": [Dense(3)],
+    head = {"layer": [Dense(3), Softmax()], "activation_layer": [Dense(3), fastcnn.Activation("softmax")],
+            "logits": [Dense(3)],
             # no softmax: the loss reads the outputs as (unnormalised) probabilities, unfused
             "probabilities": [Dense(3, activation="relu")]}[loss]
     layers = [Conv2D(8, 3, activation="relu"), MaxPool2D(2), Flatten()] + head
@@ -84,7 +85,7 @@ def test_every_loss_head_trains_like_the_twins(loss):
         model = Sequential([type(layer).from_config(layer.get_config()) for layer in layers],
                            input_shape=(10, 10, 2), seed=3)
         model.compile(SGD(0.1), CategoricalCrossentropy(from_logits=loss == "logits"), [])
-        expected = {"layer": "layer", "logits": "logits", "probabilities": None}[loss]
+        expected = {"layer": "layer", "activation_layer": "layer", "logits": "logits", "probabilities": None}[loss]
         assert model.plan().fusion == expected
         if loss == "probabilities":
             model.layers[-1].params["bias"][:] = 1.0  # positive outputs: a valid distribution
