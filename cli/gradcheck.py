@@ -55,7 +55,8 @@ def gradcheck(model_path, input_size, entries, seed):
     else:
         saved = load_any_model(model_path)
         config = copy.deepcopy(saved.get_config())
-        config["input_shape"] = [input_size, input_size, saved.input_shape[2]]
+        if len(saved.input_shape) == 3:  # images: checked at --input-size
+            config["input_shape"] = [input_size, input_size, saved.input_shape[2]]
         model = fastcnn.Sequential.from_config(config)
         for mine, theirs in zip(model.layers, saved.layers):  # reuse weights whose shapes still fit
             for key, value in theirs.params.items():

@@ -27,7 +27,9 @@ def load_any_model(path, class_names=None):
     if not is_keras_file(path):
         return fastcnn.load_model(path)
     model = fastcnn.from_keras(path)
-    model.class_names = output_names(model, class_names, path)
+    outputs = model.output_shape[-1]
+    if class_names is not None or outputs == len(fastcnn.GALAXY_CLASSES):
+        model.class_names = output_names(model, class_names, path)
     return model
 
 
@@ -44,6 +46,9 @@ def load_trained_model(path):
     """
     model = load_any_model(path)
     if not model.class_names:
+        if is_keras_file(path):
+            raise UserError(f"{path}: a Keras model with {model.output_shape[-1]} outputs; name its classes once "
+                            f"with: fastcnn convert {path} --class-names A,B,...")
         raise UserError(f"{path}: the model has no class names; it was not saved by fastcnn train")
     return model
 
@@ -91,9 +96,11 @@ def starting_point(path):
         return read_architecture(path)
     if not path.is_file():
         raise UserError(f"--model: file not found: {path}")
-    if is_keras_file(path):
-        return fastcnn.from_keras(path)
-    return fastcnn.load_model(path)
+    model = fastcnn.from_keras(path) if is_keras_file(path) else fastcnn.load_model(path)
+    shape = model.input_shape
+    if len(shape) != 3 or shape[2] != 3 or shape[0] != shape[1]:
+        raise UserError(f"--model takes input {shape}; fastcnn train feeds it square RGB images (H, H, 3)")
+    return model
 
 
 def architecture_json(model):
@@ -133,7 +140,7 @@ def summary_model(path, input_size, classes):
         architecture = read_architecture(path)
         shape = architecture.input_shape or (input_size, input_size, 3)
         return fastcnn.architectures.model_from_architecture(architecture, shape, seed=architecture.seed)
-    return load_any_model(path, class_names=None) if not is_keras_file(path) else fastcnn.from_keras(path)
+    return fastcnn.from_keras(path, compile=False) if is_keras_file(path) else fastcnn.load_model(path)
 
 
 def model_to_train(start, size, class_names, seed):

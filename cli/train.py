@@ -49,7 +49,8 @@ from .train_results import report_validation, save_results
               help="Images are resized to this many pixels square.")
 @click.option("--model", "model_source", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="Train this architecture (.json: Keras layer descriptions or a model config) "
-                                   "or fine-tune this model (.npz, .keras, .h5) instead of the reference classifier.")
+                                   "or fine-tune this model (.npz, .keras, .h5; images are resized to its input "
+                                   "size) instead of the reference classifier.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("galaxy_model.npz"),
               show_default=True, help="Where to write the trained model.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -75,6 +76,8 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     started = time.perf_counter()
     use_threads(threads)
     if resume is not None:
+        if model_source is not None:
+            raise UserError("--resume continues the checkpoint's own model: drop --model")
         model, record = resumed_run(resume)
         checkpoint_dir, crop, size = resume, crop_of(model), tuple(model.input_shape[:2])
     else:

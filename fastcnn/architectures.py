@@ -86,12 +86,15 @@ def read_architecture(path):
         raise InvalidArgumentError(f"{path}: too big for an architecture file ({path.stat().st_size:,} bytes)")
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise InvalidArgumentError(f"{path}: not valid JSON ({str(error).splitlines()[0]})") from None
     try:
         return architecture_from_config(config, strict=True)
     except FastcnnError as error:
         raise InvalidArgumentError(f"{path}: {error}") from None
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError, RecursionError) as error:
+        raise InvalidArgumentError(f"{path}: malformed architecture ({type(error).__name__}: "
+                                   f"{str(error).splitlines()[0] if str(error) else ''})") from None
 
 
 def model_from_architecture(architecture, input_shape, num_classes=None, seed=0):

@@ -110,6 +110,8 @@ def assign_names(layers):
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
         raise InvalidArgumentError(f"layer names must be unique, got {names}")
+    if any("/" in name for name in names):  # as in Keras: "/" separates layer and weight in "dense/kernel"
+        raise InvalidArgumentError(f"layer names may not contain '/', got {[n for n in names if '/' in n]}")
 
 
 def input_shape_of(value):
@@ -150,8 +152,9 @@ def check_sizes(layers, input_shape):
     current, total = input_shape, 0
     check_activation(current)
     for layer in layers:
+        following = layer.output_shape(current)  # first: it checks that the layer can take this input at all
         total += sum(math.prod(s) for s in layer.param_shapes(current).values())
-        current = layer.output_shape(current)
+        current = following
         check_activation(current)
     if total > MAX_PARAMETERS:
         raise ShapeError(

@@ -43,7 +43,9 @@ def weights_by_layer(model):
 def write_keras3(path, config, weights, metadata=None):
     """A ``.keras`` zip: config.json, metadata.json, and model.weights.h5 with ``layers/K/vars/i``,
     K named after the layer's class as Keras 3 names it (``keras3_keys``); ``weights`` by layer name."""
-    described = [d for d in config["config"]["layers"] if d.get("class_name") != "InputLayer"]
+    body = config.get("config") if isinstance(config, dict) else None
+    described = [d for d in (body.get("layers", []) if isinstance(body, dict) else [])
+                 if isinstance(d, dict) and d.get("class_name") != "InputLayer"]
     keys = dict(zip((d.get("config", {}).get("name") for d in described),
                     keras3_keys([d.get("class_name") for d in described])))
     buffer = io.BytesIO()

@@ -192,3 +192,20 @@ def test_every_new_layer_through_summary_gradcheck_and_visualize(tmp_path):
         assert picture.is_file(), drawn.output
         assert png_pixels(picture).std() > 0  # not blank
     assert not (tmp_path / "pictures" / "galaxy_10_global_average_pooling2d.png").exists()  # (N, 8): no maps
+
+
+def test_keras_files_across_commands_say_what_to_do(tmp_path, shapes_csv):
+    Image = pytest.importorskip("PIL.Image")
+    Image.fromarray(np.zeros((20, 18, 3), np.uint8)).save(tmp_path / "x.png")
+    one_line_error(run("predict", FIXTURES / "pooling.keras", tmp_path / "x.png"),
+                   r"a Keras model with 3 outputs; name its classes once with: fastcnn convert .* --class-names")
+    checked = run("gradcheck", FIXTURES / "pooling.keras", "--input-size", 12, "--entries", 5)
+    assert checked.exit_code == 0 and "global_max_pooling2d (GlobalMaxPooling2D)" in checked.output, checked.output
+    flat = fastcnn.Sequential([fastcnn.Dense(3, activation="softmax")], input_shape=(6,))
+    fastcnn.save_model(flat, tmp_path / "flat.npz")
+    one_line_error(run("train", "--data", shapes_csv, "--model", tmp_path / "flat.npz", "--out", tmp_path / "o.npz"),
+                   r"--model takes input \(6,\); fastcnn train feeds it square RGB images")
+    one_line_error(run("train", "--resume", tmp_path, "--model", tmp_path / "flat.npz"),
+                   "--resume continues the checkpoint's own model: drop --model")
+    summary = run("summary", "--model", FIXTURES / "every_layer.h5")
+    assert summary.exit_code == 0 and "Non-trainable params: 32" in summary.output

@@ -100,7 +100,8 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
     weights = weights_by_layer(model)
     wrong_shape = dict(weights, dense=[np.zeros((7, 5), np.float32), weights["dense"][1]])
     write_keras3(tmp_path / "a.keras", keras3_config(model), wrong_shape)
-    with pytest.raises(ModelFileError, match=r"dense/kernel has shape \(7, 5\) in the file, the config makes \(16, 5\)"):
+    with pytest.raises(ModelFileError, match=r"dense/kernel \(layers/dense/vars/0\) has shape \(7, 5\) in the file, "
+                                             r"the config makes \(16, 5\)"):
         fastcnn.from_keras(tmp_path / "a.keras")
     missing_bias = dict(weights, features=weights["features"][:1])
     write_keras3(tmp_path / "b.keras", keras3_config(model), missing_bias)
@@ -112,7 +113,7 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
         fastcnn.from_keras(tmp_path / "c.keras")
     integers = dict(weights, dense_1=[np.zeros((5, 3), np.int64), weights["dense_1"][1]])
     write_keras3(tmp_path / "d.keras", keras3_config(model), integers)
-    with pytest.raises(ModelFileError, match="layers/dense_1/vars/0 holds int64, not floats"):  # (Keras's name)
+    with pytest.raises(ModelFileError, match=r"dense_1/kernel \(layers/dense_1/vars/0\) holds int64, not floats"):  # (Keras's name)
         fastcnn.from_keras(tmp_path / "d.keras")
     nan = dict(weights, dense_1=[np.full((5, 3), np.nan, np.float32), weights["dense_1"][1]])
     write_keras3(tmp_path / "e.keras", keras3_config(model), nan)
@@ -132,7 +133,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     (b"just text, not a model", "not a Keras model file"),
-    (b"PK\x03\x04 truncated zip", "damaged zip"),
+    (b"PK\x03\x04 truncated zip", "damaged or unsupported zip"),
 ])
 def test_files_that_are_not_keras_models(tmp_path, content, message):
     path = tmp_path / "model.keras"
@@ -144,7 +145,7 @@ def test_files_that_are_not_keras_models(tmp_path, content, message):
 def test_truncated_keras_file_and_weights_only_h5(tmp_path):
     whole = (FIXTURES / "reference.keras").read_bytes()
     (tmp_path / "cut.keras").write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(ModelFileError, match="damaged zip"):
+    with pytest.raises(ModelFileError, match="damaged or unsupported zip"):
         fastcnn.from_keras(tmp_path / "cut.keras")
     h5py = pytest.importorskip("h5py")
     with h5py.File(tmp_path / "weights.h5", "w") as store:
@@ -229,7 +230,8 @@ def test_config_file_text_is_data(tmp_path):
 
 
 def test_declared_but_unwritten_giant_weights_are_refused_before_reading(tmp_path):
-    """An HDF5 dataset can declare 4 GB and store nothing (unwritten chunks): refused by its size."""
+    """An HDF5 dataset can declare 4 GB and store nothing (unwritten chunks): its shape is checked
+    against the config before anything is read."""
     h5py = pytest.importorskip("h5py")
     model = small_model()
     path = tmp_path / "giant.h5"
@@ -239,6 +241,126 @@ def test_declared_but_unwritten_giant_weights_are_refused_before_reading(tmp_pat
         del group["dense/kernel:0"]
         group.create_dataset("dense/kernel:0", shape=(2 ** 15, 2 ** 15), dtype="float32", chunks=(64, 64))
     assert path.stat().st_size < 1_000_000
-    with pytest.raises(ModelFileError, match=r"the weights up to model_weights/dense/dense/kernel:0 \(32768, 32768\) "
-                                             r"are implausibly large"):
+    with pytest.raises(ModelFileError, match=r"dense/kernel \(model_weights/dense/dense/kernel:0\) has shape "
+                                             r"\(32768, 32768\) in the file, the config makes \(16, 5\)"):
         fastcnn.from_keras(path)
+
+
+def h5_with(tmp_path, change):
+    """A legacy .h5 of small_model(), changed by ``change(store)`` (h5py), and its path."""
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "changed.h5"
+    write_legacy_h5(path, small_model())
+    with h5py.File(path, "a") as store:
+        change(store, h5py)
+    return path
+
+
+def external_raw(store, h5py):
+    group = store["model_weights/dense_1"]
+    del group["dense_1/bias:0"]
+    group.create_dataset("dense_1/bias:0", shape=(3,), dtype="f4", external=[(str(SECRET), 0, 12)])
+
+
+def external_link(store, h5py):
+    group = store["model_weights/dense_1/dense_1"]
+    del group["bias:0"]
+    group["bias:0"] = h5py.ExternalLink(str(SECRET.with_suffix(".h5")), "/values")
+
+
+def soft_link(store, h5py):
+    group = store["model_weights/dense_1/dense_1"]
+    del group["bias:0"]
+    group["bias:0"] = h5py.SoftLink("/model_weights/dense/dense/bias:0")
+
+
+def virtual(store, h5py):
+    layout = h5py.VirtualLayout(shape=(3,), dtype="f4")
+    layout[:] = h5py.VirtualSource(str(SECRET.with_suffix(".h5")), "values", shape=(3,))
+    group = store["model_weights/dense_1/dense_1"]
+    del group["bias:0"]
+    group.create_virtual_dataset("bias:0", layout)
+
+
+SECRET = Path("/tmp/fastcnn_test_secret.bin")
+
+
+@pytest.mark.parametrize("change, message", [
+    (external_raw, "keeps its data in another file"),
+    (virtual, "keeps its data in another file"),
+    (external_link, "is a ExternalLink; fastcnn reads only the model file"),
+    (soft_link, "is a SoftLink; fastcnn reads only the model file"),
+])
+def test_weights_stored_outside_the_file_are_never_read(tmp_path, change, message):
+    h5py = pytest.importorskip("h5py")
+    SECRET.write_bytes(np.array([7, 8, 9], np.float32).tobytes())
+    with h5py.File(SECRET.with_suffix(".h5"), "w") as other:
+        other.create_dataset("values", data=np.array([7, 8, 9], np.float32))
+    try:
+        with pytest.raises(ModelFileError, match=message):
+            fastcnn.from_keras(h5_with(tmp_path, change))
+    finally:
+        SECRET.unlink()
+        SECRET.with_suffix(".h5").unlink()
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"class_name": "Sequential", "config": "abc"}, "the model config has no list of layers"),
+    ([1, 2], "config.json holds a list, not a model config"),
+    ({"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+        {"class_name": "Dense", "config": {"units": 2, "dtype": {"config": [1]}}}]}}, "dtype 'a policy without a name' is not supported"),
+    ({"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 6]}},
+        {"class_name": "Flatten", "config": {}}, {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 1}}]}},
+     "Conv2D 'conv2d'"),
+    ({"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, "x"]}}]}}, "input shape must be positive"),
+])
+def test_malformed_configs_are_one_line_errors(tmp_path, config, message):
+    path = tmp_path / "m.keras"
+    write_keras3(path, config if isinstance(config, list) else config, {})
+    with pytest.raises(ModelFileError, match=message):
+        fastcnn.from_keras(path)
+
+
+def test_deeply_nested_json_and_odd_attributes_are_refused(tmp_path):
+    with zipfile.ZipFile(tmp_path / "deep2.keras", "w") as archive:
+        archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
+        archive.writestr("model.weights.h5", b"")
+    with pytest.raises(ModelFileError, match="config.json is not valid JSON|holds a list"):
+        fastcnn.from_keras(tmp_path / "deep2.keras")
+    path = h5_with(tmp_path, lambda store, h5py: store.attrs.__setitem__("model_config", 7))
+    with pytest.raises(ModelFileError, match="the attribute model_config is not text"):
+        fastcnn.from_keras(path)
+    path = h5_with(tmp_path, lambda store, h5py: store["model_weights/dense"].attrs.__setitem__(
+        "weight_names", np.array([b"\xff\xfe"])))
+    with pytest.raises(ModelFileError, match="weight_names is not a list of names"):
+        fastcnn.from_keras(path)
+
+
+def test_a_model_without_a_flat_output_imports_uncompiled(tmp_path):
+    model = fastcnn.Sequential([fastcnn.Conv2D(3, 1, activation="softmax")], input_shape=(4, 4, 2))
+    write_keras3(tmp_path / "maps.keras", keras3_config(model), weights_by_layer(model))
+    imported = fastcnn.from_keras(tmp_path / "maps.keras")
+    x = np.random.default_rng(2).random((2, 4, 4, 2), dtype=np.float32)
+    np.testing.assert_array_equal(imported.predict(x), model.predict(x))
+    assert not imported.compiled
+
+
+def test_the_learning_rate_comes_from_either_format():
+    """every_layer was compiled with Adam(1e-2): .keras keeps it in compile_config, .h5 in training_config."""
+    for suffix in (".keras", ".h5"):
+        model = fastcnn.from_keras(FIXTURES / f"every_layer{suffix}")
+        assert model.optimizer.learning_rate == pytest.approx(0.01), suffix
+
+
+def test_keras_get_config_with_batch_normalization_is_an_architecture():
+    config = json.loads(zipfile.ZipFile(FIXTURES / "every_layer.keras").read("config.json"))
+    architecture = architecture_from_config(config, strict=True)  # renorm_momentum=0.99 is Keras's default
+    assert "BatchNormalization" in architecture.keras_classes and architecture.input_shape == (32, 32, 3)
+
+
+def test_layer_names_with_a_slash_are_refused():
+    with pytest.raises(InvalidArgumentError, match=r"layer names may not contain '/', got \['a/b'\]"):
+        fastcnn.Sequential([fastcnn.Dense(2, name="a/b")], input_shape=(3,))

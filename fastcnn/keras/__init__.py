@@ -13,7 +13,8 @@ import numpy as np
 
 from ..errors import FastcnnError, ModelFileError
 from .config import Architecture, architecture_from_config
-from .files import keras3_keys, read_keras_file
+from ..archive import first_line
+from .files import keras3_keys, read_keras_config, read_keras_weights
 
 __all__ = ["from_keras", "architecture_from_config", "Architecture"]
 
@@ -28,7 +29,8 @@ def from_keras(path, compile=True):
     compile : bool, default True
         Compile with Adam (the file's learning rate when it was Adam, else
         1e-3), categorical cross-entropy and accuracy/AUC, ready to evaluate
-        or fine-tune.
+        or fine-tune; only a model with one output per class (a flat
+        output) is compiled, another stays uncompiled (it still predicts).
 
     Returns
     -------
@@ -45,7 +47,7 @@ def from_keras(path, compile=True):
     from ..model import Sequential
     from ..optimizers import Adam
 
-    config, weights, keyed_by_class = read_keras_file(path)
+    config, keras3 = read_keras_config(path)
     try:
         architecture = architecture_from_config(config, strict=False)
         if architecture.input_shape is None:
@@ -53,51 +55,41 @@ def from_keras(path, compile=True):
         model = Sequential(architecture.layers, input_shape=architecture.input_shape, name=architecture.name)
     except FastcnnError as error:
         raise ModelFileError(f"{path}: {error}") from None
-    if keyed_by_class:  # a .keras file: its weight groups are named after the layers' classes
-        keys = dict(zip(keras3_keys(architecture.keras_classes), (layer.name for layer in model.layers)))
-        unknown = sorted(set(weights) - set(keys))
-        if any(weights[key] for key in unknown):
-            raise ModelFileError(f"{path}: weights for layers the config does not have: "
-                                 f"{', '.join(k for k in unknown if weights[k])}")
-        weights = {keys[key]: arrays for key, arrays in weights.items() if key in keys}
-    model.set_weights(_weights_in_model_order(model, weights, path))
-    if compile:
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError, RecursionError) as error:
+        raise ModelFileError(f"{path}: malformed model config ({type(error).__name__}: {first_line(error)})") from None
+    keys = keras3_keys(architecture.keras_classes) if keras3 else [layer.name for layer in model.layers]
+    shapes = {key: [(f"{layer.name}/{name}", value.shape) for name, value in layer_weights(layer)]
+              for key, layer in zip(keys, model.layers)}
+    weights = read_keras_weights(path, keras3, shapes)
+    model.set_weights([value for key in keys for value in weights[key]])  # in get_weights order
+    if compile and len(model.output_shape) == 1:  # a loss over classes needs one value per class
         model.compile(Adam(_learning_rate(config)), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     return model
 
 
-def _weights_in_model_order(model, weights, path):
-    """The file's arrays in ``model.get_weights()`` order, each checked against the model's shape."""
-    names = model.weight_names()
-    current = model.get_weights()
-    ordered, index = [], 0
-    for layer in model.layers:
-        count = sum(1 for name in names if name.split("/", 1)[0] == layer.name)
-        given = weights.get(layer.name, [])
-        if len(given) != count:
-            needs = ", ".join(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer.name) or "none"
-            raise ModelFileError(f"{path}: layer {layer.name!r} has {len(given)} weight arrays in the file, "
-                                 f"the config makes {count} ({needs})")
-        for value in given:
-            expected = current[index].shape
-            if value.shape != expected:
-                raise ModelFileError(f"{path}: {names[index]} has shape {value.shape} in the file, "
-                                     f"the config makes {expected}")
-            ordered.append(value)
-            index += 1
-    extra = sorted(set(weights) - {layer.name for layer in model.layers} - {name for name, arrays in weights.items()
-                                                                               if not arrays})
-    if extra:
-        raise ModelFileError(f"{path}: weights for layers the config does not have: {', '.join(extra)}")
-    return ordered
+def layer_weights(layer):
+    """One layer's weights in Keras's order: the trainable ones, then the others.
+
+    Parameters
+    ----------
+    layer : Layer
+
+    Returns
+    -------
+    list of (str, ndarray)
+        Each weight's key (``kernel``, ``moving_mean``, ...) and live array, in the order
+        ``Sequential.get_weights`` gives them within the layer.
+    """
+    return list(layer.params.items()) + list(layer.non_trainable.items())
 
 
 def _learning_rate(config):
     """The Adam learning rate in the file's compile config, else 1e-3."""
-    compile_config = config.get("compile_config") if isinstance(config, dict) else None
-    optimizer = (compile_config or {}).get("optimizer") if isinstance(compile_config, dict) else None
-    if isinstance(optimizer, dict) and optimizer.get("class_name") == "Adam":
-        rate = (optimizer.get("config") or {}).get("learning_rate")
+    compile_config = config.get("compile_config")
+    optimizer = compile_config.get("optimizer") if isinstance(compile_config, dict) else None
+    settings = optimizer.get("config") if isinstance(optimizer, dict) else None
+    if isinstance(settings, dict) and optimizer.get("class_name") == "Adam":
+        rate = settings.get("learning_rate", settings.get("lr"))  # (Keras 2.2 and older: "lr")
         if isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate < 1 and np.isfinite(rate):
             return float(rate)
     return 1e-3

@@ -49,7 +49,7 @@ def architecture_from_config(config, strict=True):
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
         kind, body = config["class_name"], config.get("config")
         if kind in SEQUENTIAL:
-            descriptions = body if isinstance(body, list) else (body or {}).get("layers")
+            descriptions = body if isinstance(body, list) else body.get("layers") if isinstance(body, dict) else None
             if isinstance(body, dict):
                 input_shape = _shape(body.get("build_input_shape"))
         elif kind in FUNCTIONAL:

@@ -9,44 +9,31 @@ Two formats, told apart by their first bytes, not their names:
   gamma, beta, moving_mean, moving_variance).  K is not the layer's name
   but its class name in snake case, numbered within the model
   (:func:`keras3_keys`: conv2d, conv2d_1, max_pooling2d, re_lu, ...);
-* Keras 2 (and Keras 3's legacy) ``.h5``: one HDF5 file whose attribute
-  ``model_config`` holds the config; the group ``model_weights/L`` lists
-  its datasets' paths, in order, in its attribute ``weight_names``
-  (``conv2d/kernel:0`` in Keras 2, ``sequential/conv2d/kernel`` in Keras 3).
+* Keras 2 (and Keras 3's legacy) ``.h5``: the attribute ``model_config``
+  holds the config; the attribute ``weight_names`` of the group
+  ``model_weights/L`` lists the paths of layer L's datasets, in order.
 
-Zip members are size-checked before they are read (so a zip bomb is
-refused, not inflated), and only the three names above are read.  HDF5
-needs ``h5py``: ``pip install "fastcnn[keras]"``.  docs/keras.md has the
-layout in full.
+Zip members are size-checked before they are inflated (no zip bombs); only
+the names above are read; HDF5 rules are in :mod:`fastcnn.keras.hdf5`.
+docs/keras.md has the layout in full.
 """
 import io
 import json
+import math
 import re
 import zipfile
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ..archive import first_line
 from ..errors import ModelFileError
+from .hdf5 import float_dataset, hard_child, names_attribute, open_hdf5, text_attribute
 
 ZIP_MAGIC, HDF5_MAGIC = b"PK\x03\x04", b"\x89HDF\r\n\x1a\n"
-MAX_CONFIG_BYTES = 16 * 2 ** 20    # a config of thousands of layers is well below this
-MAX_WEIGHTS_BYTES = 1024 * 2 ** 20  # 100 million float32 parameters (fastcnn's limit) and room to spare
-
-
-def require_h5py():
-    """The ``h5py`` module, or a one-line ModelFileError saying how to install it.
-
-    Returns
-    -------
-    module
-    """
-    try:
-        import h5py
-    except ImportError:
-        raise ModelFileError('reading Keras files needs h5py: pip install "fastcnn[keras]"') from None
-    return h5py
+MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES = 16 * 2 ** 20, 1024 * 2 ** 20  # thousands of layers; 1e8 float32 and room
 
 
 def is_keras_file(path):
@@ -97,8 +84,8 @@ def keras3_keys(class_names):
     return keys
 
 
-def read_keras_file(path):
-    """The model config and the weights of a ``.keras`` or ``.h5`` file.
+def read_keras_config(path):
+    """The model config of a ``.keras`` or ``.h5`` file, and which of the two it is.
 
     Parameters
     ----------
@@ -107,12 +94,12 @@ def read_keras_file(path):
     Returns
     -------
     config : dict
-        The parsed model config (data only).
-    weights : dict of str to list of ndarray
-        Each layer's weight arrays in Keras's order (layers without weights may be absent), by
-        layer name (``.h5``) or by :func:`keras3_keys` (``.keras``).
-    keyed_by_class : bool
-        True for a ``.keras`` file (keys from :func:`keras3_keys`).
+        The parsed model config (data only).  For a ``.h5`` file, the optimizer
+        of its ``training_config`` attribute is put under ``compile_config``,
+        where a ``.keras`` file has it.
+    keras3 : bool
+        True for a ``.keras`` zip (weights under :func:`keras3_keys`), False for HDF5
+        (weights under the layers' names).
     """
     path = Path(path)
     if not path.is_file():
@@ -120,39 +107,129 @@ def read_keras_file(path):
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
-        return _read_zip(path) + (True,)
-    if head == HDF5_MAGIC:
-        return _read_legacy_h5(path) + (False,)
-    raise ModelFileError(f"{path}: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)")
+        with _zip(path) as archive:
+            config = _json(_member(archive, "config.json", MAX_CONFIG_BYTES, path), path, "config.json")
+        return _object(config, path, "config.json"), True
+    if head != HDF5_MAGIC:
+        raise ModelFileError(f"{path}: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)")
+    with open_hdf5(path) as store:
+        if "model_config" not in store.attrs:
+            raise ModelFileError(f"{path}: an HDF5 file without a model_config (a weights-only file?); "
+                                 "fastcnn needs the whole model (model.save)")
+        text = text_attribute(store, "model_config", path, MAX_CONFIG_BYTES)
+        config = _object(_json(text, path, "model_config"), path, "model_config")
+        if "training_config" in store.attrs:
+            training = _json(text_attribute(store, "training_config", path, MAX_CONFIG_BYTES), path, "training_config")
+            if isinstance(training, dict) and isinstance(training.get("optimizer_config"), dict):
+                config["compile_config"] = {"optimizer": training["optimizer_config"]}
+    return config, False
 
 
-def _read_zip(path):
+def read_keras_weights(path, keras3, expected):
+    """Each layer's weights, read only after each dataset is checked against ``expected``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    keras3 : bool
+        As :func:`read_keras_config` returned it.
+    expected : dict of str to list of (str, tuple)
+        For each layer's key (its :func:`keras3_keys` name, or its name in a
+        ``.h5``), its weights in Keras's order as the config makes them: a
+        name for messages (``"dense/kernel"``) and a shape.
+
+    Returns
+    -------
+    dict of str to list of ndarray, float32
+        The same keys; every array of the shape expected.
+
+    Notes
+    -----
+    A dataset must be a plain dataset of floats inside the file reached by hard
+    links: an HDF5 file can point a dataset at another file (external storage,
+    virtual datasets, external links), and fastcnn reads nothing but the model file.
+    """
+    path = Path(path)
+    if not keras3:
+        with open_hdf5(path) as store:
+            group = _group(hard_child(store, "model_weights", path), "model_weights", path) \
+                if "model_weights" in store else store
+            named = set(names_attribute(group.attrs.get("layer_names", []), path, "layer_names"))
+            extra = sorted(n for n in named - set(expected) if names_attribute(hard_child(group, n, path).attrs.get(
+                "weight_names", []), path, "weight_names"))
+            _refuse_extra(extra, path)
+            weights = {}
+            for key, shapes in expected.items():
+                layer = hard_child(group, key, path) if key in group else None
+                paths = [] if layer is None else names_attribute(layer.attrs.get("weight_names", []), path, "weight_names")
+                _count(key, len(paths), shapes, path)
+                weights[key] = [float_dataset(layer, p, shape, f"{label} (model_weights/{key}/{p})", path)
+                                for p, (label, shape) in zip(paths, shapes)]
+            return weights
+    with _zip(path) as archive:
+        params = sum(math.prod(shape) for shapes in expected.values() for _, shape in shapes)
+        limit = min(MAX_WEIGHTS_BYTES, 64 * 2 ** 20 + 16 * 4 * params)  # the weights, Adam's slots, room to spare
+        data = _member(archive, "model.weights.h5", limit, path)
+    with open_hdf5(io.BytesIO(data), path) as store:
+        layers = _group(hard_child(store, "layers", path), "layers", path) if "layers" in store else {}
+        extra = sorted(k for k in layers if k not in expected and len(_variables(layers, k, path)))
+        _refuse_extra(extra, path)
+        weights = {}
+        for key, shapes in expected.items():
+            variables = _variables(layers, key, path) if key in layers else {}
+            names = sorted(variables, key=lambda name: (len(name), name))  # "0", "1", ..., "9", "10"
+            if names != [str(i) for i in range(len(names))]:
+                raise ModelFileError(f"{path}: layers/{key}/vars holds {names[:5]}, not 0, 1, 2, ...")
+            _count(key, len(names), shapes, path)
+            weights[key] = [float_dataset(variables, str(i), shape, f"{label} (layers/{key}/vars/{i})", path)
+                            for i, (label, shape) in enumerate(shapes)]
+        return weights
+
+
+def _variables(layers, key, path):
+    """The group ``layers/key/vars`` of a Keras 3 weights file (empty when the layer has none)."""
+    layer = _group(hard_child(layers, key, path), f"layers/{key}", path)
+    return _group(hard_child(layer, "vars", path), f"layers/{key}/vars", path) if "vars" in layer else {}
+
+
+def _group(node, where, path):
+    if not hasattr(node, "keys") or not hasattr(node, "attrs"):
+        raise ModelFileError(f"{path}: {where} is not a group")
+    return node
+
+
+def _refuse_extra(extra, path):
+    if extra:
+        raise ModelFileError(f"{path}: weights for layers the config does not have: {', '.join(extra[:5])}")
+
+
+def _count(key, found, shapes, path):
+    if found != len(shapes):
+        layer = shapes[0][0].rsplit("/", 1)[0] if shapes else key
+        raise ModelFileError(f"{path}: layer {layer!r} has {found} weight arrays in the file, the config makes "
+                             f"{len(shapes)} ({', '.join(label.rsplit('/', 1)[1] for label, _ in shapes) or 'none'})")
+
+
+@contextmanager
+def _zip(path):
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "config.json" not in names:
+            if "config.json" not in archive.namelist():
                 raise ModelFileError(f"{path}: a zip without config.json is not a Keras 3 model file")
-            if "model.weights.h5" not in names:
-                found = ", ".join(sorted(n for n in names if n.startswith("model.weights"))) or "none"
-                raise ModelFileError(f"{path}: no model.weights.h5 in the archive (weights found: {found})")
-            config = _json(_member(archive, "config.json", MAX_CONFIG_BYTES, path), path, "config.json")
-            weights_bytes = _member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES, path)
-    except zipfile.BadZipFile as error:
-        raise ModelFileError(f"{path}: damaged zip ({first_line(error)})") from None
-    h5py = require_h5py()
-    try:
-        with h5py.File(io.BytesIO(weights_bytes), "r") as store:
-            return config, _keras3_weights(store, path)
-    except OSError as error:
-        raise ModelFileError(f"{path}: model.weights.h5 is not a readable HDF5 file ({first_line(error)})") from None
+            yield archive
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as error:
+        raise ModelFileError(f"{path}: damaged or unsupported zip ({first_line(error)})") from None
 
 
 def _member(archive, name, limit, path):
     """A zip member's bytes, refusing before inflating anything bigger than ``limit``."""
+    if name not in archive.namelist():
+        found = ", ".join(sorted(n for n in archive.namelist() if n.startswith("model.weights"))) or "none"
+        raise ModelFileError(f"{path}: no {name} in the archive (weights found: {found})")
     info = archive.getinfo(name)
     if info.file_size > limit:
         raise ModelFileError(f"{path}: {name} says it is {info.file_size:,} bytes, more than the "
-                             f"{limit:,} a model needs; refused")
+                             f"{limit:,} this model needs; refused")
     with archive.open(info) as member:
         data = member.read(limit + 1)  # the header may lie: never inflate more than the limit
     if len(data) > limit:
@@ -163,70 +240,11 @@ def _member(archive, name, limit, path):
 def _json(data, path, what):
     try:
         return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ModelFileError(f"{path}: {what} is not valid JSON ({first_line(error)})") from None
 
 
-def _keras3_weights(store, path):
-    layers = store.get("layers")
-    if layers is None:
-        return {}
-    weights, budget = {}, [MAX_WEIGHTS_BYTES]
-    for name in layers:
-        variables = layers[name].get("vars")
-        if variables is None:
-            continue
-        keys = sorted(variables, key=lambda k: int(k) if k.isdigit() else -1)
-        if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
-            raise ModelFileError(f"{path}: layers/{name}/vars holds {keys}, not 0, 1, 2, ...")
-        weights[name] = [_dataset(variables[k], f"layers/{name}/vars/{k}", path, budget) for k in keys]
-    return weights
-
-
-def _read_legacy_h5(path):
-    h5py = require_h5py()
-    try:
-        with h5py.File(path, "r") as store:
-            if "model_config" not in store.attrs:
-                raise ModelFileError(f"{path}: an HDF5 file without a model_config (a weights-only file?); "
-                                     "fastcnn needs the whole model (model.save)")
-            raw = store.attrs["model_config"]
-            if len(raw) > MAX_CONFIG_BYTES:
-                raise ModelFileError(f"{path}: model_config is implausibly large; refused")
-            config = _json(raw, path, "model_config")
-            group = store["model_weights"] if "model_weights" in store else store
-            weights, budget = {}, [MAX_WEIGHTS_BYTES]
-            for name in _strings(group.attrs.get("layer_names", [])):
-                if name not in group:
-                    raise ModelFileError(f"{path}: layer_names lists {name!r} but there is no group model_weights/{name}")
-                paths = _strings(group[name].attrs.get("weight_names", []))
-                weights[name] = [_dataset(group[name].get(p), f"model_weights/{name}/{p}", path, budget)
-                                 for p in paths]
-            return config, weights
-    except OSError as error:
-        raise ModelFileError(f"{path}: not a readable HDF5 file ({first_line(error)})") from None
-
-
-def _strings(values):
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
-
-
-def _dataset(dataset, where, path, budget):
-    """A float dataset's values, after checking its kind, type and size (before reading it).
-
-    ``budget`` is a one-item list: the bytes all datasets of the file may still take.  A
-    dataset's shape costs nothing to declare (HDF5 stores unwritten chunks as nothing), so
-    the sizes are added up before anything is read.
-    """
-    if dataset is None or not hasattr(dataset, "shape") or not hasattr(dataset, "dtype"):
-        raise ModelFileError(f"{path}: {where} is missing or not a dataset")
-    if dataset.dtype.kind != "f":
-        raise ModelFileError(f"{path}: {where} holds {dataset.dtype}, not floats")
-    budget[0] -= int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
-    if budget[0] < 0:
-        raise ModelFileError(f"{path}: the weights up to {where} {tuple(dataset.shape)} are implausibly large "
-                             f"(over {MAX_WEIGHTS_BYTES:,} bytes); refused")
-    values = np.asarray(dataset[()], dtype=np.float32)
-    if not np.all(np.isfinite(values)):
-        raise ModelFileError(f"{path}: {where} holds NaN or infinite values")
-    return values
+def _object(config, path, what):
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: {what} holds a {type(config).__name__}, not a model config")
+    return config

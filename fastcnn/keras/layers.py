@@ -73,6 +73,8 @@ KERAS_LAYERS = {
 #: arguments any layer may carry: its name, and how Keras builds and stores it
 GENERAL = frozenset({"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape",
                      "batch_size", "input_dim"})
+#: training-only arguments Keras writes with these values even where they do nothing
+DEFAULT_VALUES = {"renorm_momentum": 0.99}
 #: Keras's default initializers, the only ones an architecture file may name
 DEFAULT_INITIALIZERS = {"kernel_initializer": "GlorotUniform", "bias_initializer": "Zeros",
                         "beta_initializer": "Zeros", "gamma_initializer": "Ones",
@@ -160,12 +162,16 @@ def _check_general(key, value, strict, where):
 
 def _dtype_name(value):
     if isinstance(value, dict):  # Keras 3: {"class_name": "DTypePolicy", "config": {"name": "float32"}}
-        value = (value.get("config") or {}).get("name", value.get("class_name"))
-    return value
+        config = value.get("config")
+        value = config.get("name") if isinstance(config, dict) else None
+        return value if isinstance(value, str) else "a policy without a name"
+    return value if value is None or isinstance(value, str) else repr(value)
 
 
 def _check_default(key, value, where):
     if value is None:
+        return
+    if DEFAULT_VALUES.get(key, object()) == value:  # what Keras writes even when unused (renorm_momentum=0.99)
         return
     if key.endswith("_initializer"):
         name = value.get("class_name") if isinstance(value, dict) else value
