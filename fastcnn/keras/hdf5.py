@@ -96,7 +96,7 @@ def names_attribute(values, path, what):
         raise ModelFileError(f"{path}: the attribute {what} is not a list of names ({first_line(error)})") from None
 
 
-def hard_child(group, name, path):
+def hard_child(group, name, path, where=None):
     """``group[name]`` (``name`` may hold ``/``), reached through hard links only.
 
     Parameters
@@ -105,6 +105,8 @@ def hard_child(group, name, path):
     name : str
     path : str or pathlib.Path
         For messages.
+    where : str, optional
+        How messages name the object (default ``name``).
 
     Returns
     -------
@@ -115,9 +117,10 @@ def hard_child(group, name, path):
     for part in str(name).split("/"):
         link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
         if link is None:
-            raise ModelFileError(f"{path}: {name} is missing from the weights")
+            raise ModelFileError(f"{path}: {where or name} is missing from the weights")
         if not isinstance(link, h5py.HardLink):
-            raise ModelFileError(f"{path}: {name} is a {type(link).__name__}; fastcnn reads only the model file")
+            raise ModelFileError(f"{path}: {where or name} is a {type(link).__name__}; fastcnn reads only the "
+                                 "model file")
         node = node[part]
     return node
 
@@ -142,7 +145,7 @@ def float_dataset(group, name, shape, where, path):
     ndarray, ``shape``, float32
     """
     h5py = require_h5py()
-    dataset = hard_child(group, name, path)
+    dataset = hard_child(group, name, path, where)
     if not isinstance(dataset, h5py.Dataset):
         raise ModelFileError(f"{path}: {where} is not a dataset")
     if dataset.is_virtual or dataset.external:
