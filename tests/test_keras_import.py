@@ -364,3 +364,11 @@ def test_keras_get_config_with_batch_normalization_is_an_architecture():
 def test_layer_names_with_a_slash_are_refused():
     with pytest.raises(InvalidArgumentError, match=r"layer names may not contain '/', got \['a/b'\]"):
         fastcnn.Sequential([fastcnn.Dense(2, name="a/b")], input_shape=(3,))
+
+
+def test_sparse_or_ragged_inputs_are_refused():
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [None, 4], "sparse": True}},
+        {"class_name": "Dense", "config": {"units": 2}}]}}
+    with pytest.raises(InvalidArgumentError, match="InputLayer 'in': sparse inputs are not supported"):
+        architecture_from_config(config, strict=False)

@@ -109,6 +109,12 @@ def layer_from_keras(description, strict, position):
         f"layer {position} ({class_name})"
     _check_origin(description, class_name, where)
     if class_name == "InputLayer":
+        for key in ("sparse", "ragged"):
+            if config.get(key) not in (None, False):
+                raise InvalidArgumentError(f"{where}: {key} inputs are not supported")
+        if _dtype_name(config.get("dtype")) not in (None, "float32"):
+            raise InvalidArgumentError(f"{where}: dtype {_dtype_name(config.get('dtype'))!r} is not supported "
+                                       "(only float32)")
         return None
     spec = KERAS_LAYERS.get(class_name)
     if spec is None or spec.target not in LAYER_TYPES:
