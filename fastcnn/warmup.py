@@ -64,6 +64,8 @@ def _calls(dtype):
         "batch_normalization_backward": lambda: kernels.batch_normalization_backward(x, x, ones, ones),
         "dropout_forward": lambda: kernels.dropout_forward(x, u, 0.5),
         "dropout_backward": lambda: kernels.dropout_backward(x, u >= 0.5, 0.5),
+        "dihedral_batch": lambda: kernels.dihedral_batch(x, [1, 0], [5, 2]),
+        "dihedral_batch(uint8)": lambda: kernels.dihedral_batch(pixels, [1, 0], [5, 2]),
         "adam_update": lambda: kernels.adam_update(w.copy(), w, np.zeros_like(w), np.zeros_like(w),
                                                    1e-3, 0.9, 0.999, 1e-7),
     }

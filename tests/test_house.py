@@ -21,7 +21,7 @@ OPS = sorted(info.name for info in pkgutil.iter_modules(kernels.__path__) if not
 def test_every_kernel_module_has_twin_doc_and_test():
     assert OPS == sorted(["adam", "conv2d", "conv2d_relu_maxpool2d", "dense", "elu", "leaky_relu", "maxpool2d", "relu",
                           "sigmoid", "softmax", "softmax_cross_entropy", "tanh", "batch_normalization", "dropout",
-                          "average_pooling2d", "global_average_pooling2d", "global_max_pooling2d"])
+                          "average_pooling2d", "global_average_pooling2d", "global_max_pooling2d", "dihedral"])
     for op in OPS:
         assert (ROOT / "fastcnn" / "reference" / f"{op}.py").is_file(), op
         assert (ROOT / "docs" / "math" / f"{op}.md").is_file(), op
@@ -29,7 +29,7 @@ def test_every_kernel_module_has_twin_doc_and_test():
 
 
 def test_kernels_and_twins_share_names_and_signatures():
-    assert sorted(kernels.__all__) == reference.__all__ and len(reference.__all__) == 22 + 5 + 6  # + BN, dropout, pools
+    assert sorted(kernels.__all__) == reference.__all__ and len(reference.__all__) == 22 + 5 + 6 + 1  # + BN, dropout, pools, dihedral
     for name in kernels.__all__:
         fast, slow = getattr(kernels, name), getattr(reference, name)
         assert inspect.signature(fast) == inspect.signature(slow), name

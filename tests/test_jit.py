@@ -38,8 +38,8 @@ def test_every_kernel_uses_the_shared_jit_options():
     # the Adam step, the softmax row that softmax and the fused loss share, and the fused
     # kernels' three inline helpers (add_tap, finish_window, gate_window); batch normalization's
     # training forward, inference and fused backward with the per-channel column sums and the row
-    # normalisation they share, and dropout's forward and backward
-    assert len(found) == 29 + 5 + 2 + 3
+    # normalisation they share, dropout's forward and backward, and the dihedral views' gather
+    assert len(found) == 29 + 5 + 2 + 3 + 1
     for name, dispatcher in found.items():
         for option, value in JIT_OPTIONS.items():
             if option == "cache":  # not a target option: it installs an on-disk cache
@@ -99,4 +99,4 @@ def test_small_subset_passes_with_the_jit_disabled():
         cwd=ROOT, env=dict(os.environ, NUMBA_DISABLE_JIT="1"), capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert " passed" in result.stdout and "17 passed" in result.stdout, result.stdout[-500:]
+    assert " passed" in result.stdout and "18 passed" in result.stdout, result.stdout[-500:]

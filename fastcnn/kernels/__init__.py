@@ -17,6 +17,7 @@ from .batch_normalization import (batch_normalization_backward, batch_normalizat
 from .conv2d import conv2d_backward, conv2d_forward
 from .conv2d_relu_maxpool2d import conv2d_relu_maxpool2d_backward, conv2d_relu_maxpool2d_forward
 from .dense import dense_backward, dense_forward
+from .dihedral import dihedral_batch
 from .dropout import dropout_backward, dropout_forward
 from .elu import elu_backward, elu_forward
 from .global_average_pooling2d import global_average_pooling2d_backward, global_average_pooling2d_forward
@@ -38,6 +39,7 @@ __all__ = [
     "global_average_pooling2d_forward", "global_average_pooling2d_backward",
     "global_max_pooling2d_forward", "global_max_pooling2d_backward",
     "dense_forward", "dense_backward",
+    "dihedral_batch",
     "relu_forward", "relu_backward",
     "softmax_forward", "softmax_backward",
     "softmax_cross_entropy",
