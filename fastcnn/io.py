@@ -8,7 +8,8 @@ Layout (a plain zip of ``.npy`` arrays, readable with NumPy alone)::
                        "weights": [{"name", "shape", "dtype"}, ...],
                        "compile": {"loss", "metrics", "optimizer": <config>},
                        "optimizer_state": {"iterations", "slots": {"m": 8, ...}},
-                       "shuffle_rng": <bit generator state>,
+                       "shuffle_rng": <bit generator state>, "augment_rng": <bit generator state>,
+                       "augment": null, "dihedral" or "flip",
                        "layer_rngs": {<layer name>: <bit generator state>, ...},
                        "class_names": [...], "preprocessing": {...}, "training": {...}}
     weight_0 ...    every weight in get_weights() order (non-trainable ones included)
@@ -19,8 +20,9 @@ folder, flushed to disk, then renamed over the target, so a crash never
 leaves a half-written model.  Loading never unpickles (``allow_pickle=False``)
 and checks every array's name, shape and dtype against the config before
 using it; anything unexpected is a :class:`ModelFileError` with one line.
-``layer_rngs`` (the random streams of Dropout layers) came with them; a file
-without it loads with the streams the model's seed gives.
+``layer_rngs`` (the random streams of Dropout layers) came with them, and
+``augment`` / ``augment_rng`` (``fit(augment=...)``) later; a file without
+them loads with the streams the model's seed gives and no augmentation.
 """
 import json
 from pathlib import Path
@@ -30,6 +32,7 @@ import numpy as np
 from ._files import atomic_write
 from ._version import __version__
 from .archive import FORMAT, FORMAT_VERSION, first_line, open_model_file, read_member, read_model_config
+from .augment import check_augment
 from .build import random_states, set_random_states
 from .errors import FastcnnError, ModelFileError
 from .model import Sequential
@@ -74,6 +77,8 @@ def save_model(model, path, training=None, include_optimizer=True):
         "class_names": list(model.class_names) if model.class_names else None,
         "preprocessing": preprocessing.to_dict() if preprocessing is not None else None,
         "shuffle_rng": model.shuffle_rng.bit_generator.state,
+        "augment_rng": model.augment_rng.bit_generator.state,
+        "augment": model.augment,
         "layer_rngs": random_states(model.layers),
         "training": training.to_dict() if training is not None else {},
     }
@@ -180,11 +185,13 @@ def _load_model(path, compile):
         model.class_names = tuple(config["class_names"]) if config.get("class_names") else None
         model.preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
         model.training_info = TrainingRecord.from_dict(config.get("training"))
-        if config.get("shuffle_rng"):
-            try:
-                model.shuffle_rng.bit_generator.state = config["shuffle_rng"]
-            except (TypeError, ValueError, KeyError) as error:
-                raise ModelFileError(f"{path}: bad shuffle_rng state ({first_line(error)})") from None
+        model.augment = check_augment(config.get("augment"))
+        for name in ("shuffle_rng", "augment_rng"):
+            if config.get(name):
+                try:
+                    getattr(model, name).bit_generator.state = config[name]
+                except (TypeError, ValueError, KeyError) as error:
+                    raise ModelFileError(f"{path}: bad {name} state ({first_line(error)})") from None
         set_random_states(model.layers, config.get("layer_rngs") or {})
         if compile and config.get("compile"):
             _restore_optimizer(model, config, archive, path)

@@ -25,11 +25,11 @@ one stage per layer, on the NumPy twins.
 """
 import numpy as np
 
-from . import summary, training
+from . import inference, summary, training
 from .backend import current_backend
 from .build import assign_names, build_layers, check_layers, input_shape_of
 from .errors import NotBuiltError, ShapeError, TrainingDivergedError
-from .inputs import as_model_input, check_count, check_images, check_labels
+from .inputs import check_images, check_labels
 from .losses import get_loss
 from .metrics import get_metric
 from .optimizers import get_optimizer
@@ -61,6 +61,8 @@ class Sequential(ModelWeights):
         How image files become the model's input (saved with the model).
     training_info : fastcnn.records.TrainingRecord or None
         How the model was trained (saved with the model).
+    augment : {None, "dihedral", "flip"}
+        The augmentation of the last ``fit`` (saved with the model; ``predict(tta=True)`` reads it).
     stop_training : bool
         Set by a callback to end ``fit`` after the current batch.
     """
@@ -73,8 +75,10 @@ class Sequential(ModelWeights):
         assign_names(self.layers)
         self.input_shape = input_shape_of(input_shape)
         self.output_shape = build_layers(self.layers, self.input_shape, self.seed)
-        # shuffling draws from its own stream, so it never disturbs initialisation
+        # shuffling and augmentation draw from their own streams, so they never disturb initialisation
         self.shuffle_rng = np.random.default_rng([self.seed, 1])
+        self.augment_rng = np.random.default_rng([self.seed, 3])
+        self.augment = None
         self._flat, self._plans = None, {}
 
     # -- compile: decide once how the model runs ---------------------------------------
@@ -214,35 +218,8 @@ class Sequential(ModelWeights):
         loss, probabilities, _ = plan.loss_head(plan.forward(*plan.batch_source(x, np.arange(len(x))), False), y)
         return {"loss": loss, **{name: fn(y, probabilities) for name, fn in self.metrics}}
 
-    def predict(self, x, batch_size=32):
-        """The model's outputs for images ``x``, computed in batches.
-
-        Parameters
-        ----------
-        x : ndarray, (N, H, W, C) uint8 or float
-        batch_size : int, default 32
-
-        Returns
-        -------
-        ndarray, (N, classes), the parameters' dtype
-        """
-        x = self.check_data(x)
-        batch_size = check_count(batch_size, "batch_size")
-        outputs = np.empty((len(x),) + self.output_shape, dtype=self.dtype)
-        plan = self.plan() if self.compiled else None
-        for start in range(0, len(x), batch_size):
-            stop = min(start + batch_size, len(x))
-            if plan is not None:
-                head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
-                outputs[start:stop] = plan.outputs(head)
-                continue
-            out = as_model_input(np.asarray(x[start:stop]), self.layers[0], self.dtype)
-            for layer in self.layers:  # not compiled: layer by layer
-                out = layer.forward(out, training=False)
-            outputs[start:stop] = out
-        return outputs
-
     # -- many batches: the loop lives in fastcnn/training.py, the table in summary.py --
     fit = training.fit
     evaluate = training.evaluate
+    predict = inference.predict
     summary = summary.print_summary

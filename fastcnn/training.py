@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .augment import BatchAugmenter, check_augment
 from .callbacks.base import CallbackList, History
 from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
 from .inputs import check_count
@@ -19,7 +20,7 @@ from .progress import ProgressLogger, format_logs
 
 
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
-        seed=None, verbose=1, callbacks=None, initial_epoch=0):
+        seed=None, verbose=1, callbacks=None, initial_epoch=0, augment=None):
     """Train ``model`` on (x, y), epochs ``initial_epoch`` to ``epochs - 1``, as Keras's ``fit`` does.
 
     Parameters
@@ -47,6 +48,11 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     initial_epoch : int, default 0
         The first epoch's index (to resume a run: ``fit(x, y, epochs=12, initial_epoch=5)`` runs
         epochs 5 to 11).
+    augment : {None, "dihedral", "flip"}, default None
+        Every training image of every batch is replaced by one of its 8 exact rotations by 90 degrees
+        and mirror images (``"dihedral"``, square images only) or by itself or its mirror image
+        (``"flip"``), drawn from ``model.augment_rng`` (or from ``seed``); validation data never is.
+        Recorded as ``model.augment`` (:mod:`fastcnn.augment`).
 
     Returns
     -------
@@ -59,8 +65,13 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     batch_size = check_count(batch_size, "batch_size")
     if verbose not in (0, 1, 2):
         raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    augment = check_augment(augment, model.input_shape)
     x, y, x_val, y_val = _split(model, x, y, validation_data, validation_split)
     rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
+    augmenter = None if augment is None else BatchAugmenter(
+        augment, batch_size, np.random.default_rng([seed, 3]) if seed is not None else model.augment_rng)
+    if epochs > initial_epoch:
+        model.augment = augment
     steps = math.ceil(len(x) / batch_size)
     history = History()
     params = {"epochs": epochs, "steps": steps, "verbose": verbose}
@@ -72,7 +83,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     for epoch in range(initial_epoch, epochs):
         callbacks.on_epoch_begin(epoch)
         logs = _epoch(model, x, y, rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
-                      batch_size, epoch, callbacks, progress)
+                      batch_size, epoch, callbacks, progress, augmenter)
         if logs is None:  # stopped inside the epoch: a partial epoch is not recorded
             break
         if x_val is not None and len(x_val):
@@ -103,7 +114,7 @@ def _split(model, x, y, validation_data, validation_split):
     return x, y, x_val, y_val
 
 
-def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
+def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress, augmenter=None):
     """One pass over (x, y) in ``order``; its logs, or None when training stopped inside it.
 
     The metrics are those of the probabilities each batch produced *before*
@@ -119,7 +130,8 @@ def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
             index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
         y_batch = np.asarray(y[index])
         callbacks.on_train_batch_begin(step)
-        loss, probs, not_finite = plan.train_step(x, index, y_batch, model.optimizer)
+        source, rows = (x, index) if augmenter is None else augmenter.batch(x, index)
+        loss, probs, not_finite = plan.train_step(source, rows, y_batch, model.optimizer)
         if not math.isfinite(loss) or not_finite:
             callbacks.on_train_batch_end(step, {"loss": loss})
             if not_finite == 0 and model.stop_training:  # TerminateOnNaN: stop, nothing was updated
@@ -162,7 +174,7 @@ def divergence(model, loss):
     return f"weight {name} became NaN or infinite (lower the learning rate)"
 
 
-def evaluate(model, x, y, batch_size=32, verbose=0):
+def evaluate(model, x, y, batch_size=32, verbose=0, tta=False):
     """``{"loss": ..., <metric>: ...}`` of ``model`` over the whole of (x, y); see :meth:`fastcnn.Sequential.evaluate`.
 
     Parameters
@@ -175,6 +187,9 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     batch_size : int, default 32
     verbose : {0, 1, 2}, default 0
         1 or 2 prints the logs in one line.
+    tta : bool, default False
+        Score the outputs averaged over the images' exact rotations and mirror images
+        (``predict(..., tta=True)``); the loss is then the loss function of those averages.
 
     Returns
     -------
@@ -186,6 +201,19 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
     batch_size = check_count(batch_size, "batch_size")
     if verbose not in (0, 1, 2):
         raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if tta:
+        probabilities = model.predict(x, batch_size=batch_size, tta=True)
+        logs = {"loss": model.loss.forward(np.asarray(y, dtype=probabilities.dtype), probabilities) if len(x) else 0.0}
+    else:
+        logs, probabilities = _evaluate_batches(model, x, y, batch_size)
+    logs.update({name: fn(y, probabilities) for name, fn in model.metrics})
+    if verbose:
+        print(format_logs(logs))
+    return logs
+
+
+def _evaluate_batches(model, x, y, batch_size):
+    """({"loss": mean loss}, probabilities) of x, batch by batch through the plan."""
     plan = model.plan()
     loss_sum = 0.0
     probabilities = np.empty(y.shape, dtype=model.dtype)
@@ -194,8 +222,4 @@ def evaluate(model, x, y, batch_size=32, verbose=0):
         head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
         loss, probabilities[start:stop], _ = plan.loss_head(head, y[start:stop])
         loss_sum += loss * (stop - start)
-    logs = {"loss": loss_sum / max(len(x), 1)}
-    logs.update({name: fn(y, probabilities) for name, fn in model.metrics})
-    if verbose:
-        print(format_logs(logs))
-    return logs
+    return {"loss": loss_sum / max(len(x), 1)}, probabilities
