@@ -11,19 +11,23 @@ from .common import (data_options, echo_dataset, evaluation_data, picture_path,
                      threads_option, use_threads, user_errors)
 from .models import load_trained_model
 from .report import confusion_table, per_class_table
+from .train_results import views_in_words
 
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
 @data_options
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--tta", is_flag=True,
+              help="Average the model's outputs over each image's 8 rotations and mirror images "
+                   "(over the image and its mirror for a model trained with --augment flip).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
 @click.option("--plots", is_flag=True,
               help="Also write <model>.evaluate.confusion_matrix.png and <model>.evaluate.roc.png beside MODEL.")
 @threads_option
 @user_errors
-def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, as_json, plots,
-             threads):
+def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, tta, as_json,
+             plots, threads):
     """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
     use_threads(threads)
     model = load_trained_model(model_path)
@@ -31,9 +35,11 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
     if not as_json:
         echo_dataset(dataset)
         click.echo(f"Evaluating {model_path} on {described}")
+        if tta:
+            click.echo(f"Test-time averaging over {views_in_words(model, dataset.images.shape[1:])}")
     y = dataset.one_hot()
-    logs = model.evaluate(dataset.images, y, batch_size=batch_size)
-    probabilities = model.predict(dataset.images, batch_size=batch_size)
+    logs = model.evaluate(dataset.images, y, batch_size=batch_size, tta=tta)
+    probabilities = model.predict(dataset.images, batch_size=batch_size, tta=tta)
     predicted = probabilities.argmax(axis=1)
     counts = confusion_matrix(dataset.labels, predicted, len(model.class_names))
     scores = per_class_scores(counts)
@@ -46,7 +52,7 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
         pictures.append(viz.plot_roc(y, probabilities, model.class_names, picture_path(model_path, "evaluate.roc")))
     if as_json:
         click.echo(json.dumps({
-            "data": described, "images": len(dataset), "loss": logs["loss"],
+            "data": described, "images": len(dataset), "tta": tta, "loss": logs["loss"],
             "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"], "auc_macro": macro,
             "majority_baseline": baseline, "class_names": list(model.class_names),
             "pictures": [str(p) for p in pictures],

@@ -21,6 +21,9 @@ from .train import train
 from .visualize import visualize
 from .warmup import warmup
 
+AUGMENT_WORDS = {"dihedral": "trained on random rotations by 90 degrees and mirror images",
+                 "flip": "trained on random mirror images"}
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(fastcnn.__version__, "--version", prog_name="fastcnn", message="%(prog)s %(version)s")
@@ -53,6 +56,9 @@ def summary(model_path, model_option, input_size, classes, as_json):
         click.echo(f"Classes: {', '.join(model.class_names)}")
     if getattr(model, "preprocessing", None) is not None:
         click.echo(f"Preprocessing: {model.preprocessing.describe()}")
+    if getattr(model, "augment", None) is not None:
+        click.echo(f"Augmentation: {model.augment} ({AUGMENT_WORDS[model.augment]}); "
+                   f"evaluate/predict --tta average over them")
     record = getattr(model, "training_info", None)
     if record is not None and record.epochs_done:
         history, source = record.history, record.data.source if record.data else "?"

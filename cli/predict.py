@@ -17,10 +17,13 @@ from .models import load_trained_model
 @data_options
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="With --data: only the first N images.")
+@click.option("--tta", is_flag=True,
+              help="Average the model's outputs over each image's 8 rotations and mirror images "
+                   "(over the image and its mirror for a model trained with --augment flip).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: a JSON list.")
 @threads_option
 @user_errors
-def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, as_json,
+def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, tta, as_json,
             threads):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
     use_threads(threads)
@@ -38,7 +41,7 @@ def predict(model_path, images, data_path, file_column, label_column, no_cache, 
         pixels = dataset.images[:count]
         names = list(dataset.files[:count]) if dataset.files else [f"{dataset.source}#{i}" for i in range(count)]
         truth = [int(label) for label in dataset.labels[:count]]
-    probabilities = model.predict(pixels)
+    probabilities = model.predict(pixels, tta=tta)
     results = []
     for name, p, true_index in zip(names, probabilities, truth):
         k = int(p.argmax())

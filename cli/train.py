@@ -14,16 +14,16 @@ from pathlib import Path
 import click
 
 import fastcnn
-from fastcnn.callbacks import CSVLogger, LearningRateScheduler, parse_schedule
+from fastcnn.callbacks import parse_schedule
 from fastcnn.data import load_dataset, stratified_split
 from fastcnn.records import DataSource, Preprocessing, Settings, Split, TrainingRecord
 from fastcnn.warmup import compile_for
 
-from .callbacks import (CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal,
-                        trim_csv_log)
+from .callbacks import Checkpointer, ResumableEarlyStopping
 from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_results import report_validation, save_results
+from .train_setup import resumed_run, training_callbacks, where_saved
 
 
 @click.command()
@@ -39,6 +39,10 @@ from .train_results import report_validation, save_results
               help="Stop when val_loss has not improved for PATIENCE epochs, and keep the best epoch's weights.")
 @click.option("--csv-log", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Write one CSV row of metrics per epoch to FILE (Keras's CSVLogger).")
+@click.option("--augment", type=click.Choice(["dihedral", "flip"]), default=None,
+              help="Train on a random exact view of every image: one of its 8 rotations by 90 degrees and mirror "
+                   "images (dihedral, square images), or itself or its mirror image (flip).")
+@click.option("--tta", is_flag=True, help="Also report the validation scores averaged over the images' views.")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="Fraction held out for validation (stratified by class).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -65,7 +69,7 @@ from .train_results import report_validation, save_results
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, early_stopping, csv_log, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
+          lr_schedule, early_stopping, csv_log, augment, tta, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
@@ -90,7 +94,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
             split=Split(val_split, seed),
             settings=Settings(epochs, batch_size, learning_rate, seed, str(out.resolve()), early_stopping,
                               None if csv_log is None else str(csv_log.resolve()), lr_schedule,
-                              None if model_source is None else str(model_source.resolve())))
+                              None if model_source is None else str(model_source.resolve()), augment))
         checkpoint_dir = None if no_checkpoints else (checkpoint_dir or out.with_name(out.stem + ".checkpoints"))
     settings, out = record.settings, Path(record.settings.out)
     if out.suffix != ".npz":
@@ -122,7 +126,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
         model.compile(fastcnn.Adam(learning_rate), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"
                f"{', ' + settings.lr_schedule + ' schedule' if schedule else ''}), batch size {settings.batch_size}, "
-               f"{settings.epochs} epochs")
+               f"{settings.epochs} epochs{', ' + settings.augment + ' augmentation' if settings.augment else ''}")
     callbacks, stopper = training_callbacks(model, record, schedule, checkpoint_dir, resume is not None)
     checkpointer = next((c for c in callbacks if isinstance(c, Checkpointer)), None)
 
@@ -134,7 +138,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     try:
         model.fit(train_set.images, train_set.one_hot(), epochs=settings.epochs, initial_epoch=done,
                   batch_size=settings.batch_size, validation_data=validation, verbose=2 if quiet else 1,
-                  callbacks=callbacks)
+                  callbacks=callbacks, augment=settings.augment)
     except fastcnn.TrainingDivergedError as error:
         raise UserError(f"training diverged at {error}; {where_saved(checkpointer)}") from None
     finally:
@@ -151,94 +155,6 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
                f"({(record.epochs_done - done) * len(train_set) / max(fit_seconds, 1e-9):,.0f} images/s, "
                f"validation included)")
     early = next((c for c in callbacks if isinstance(c, ResumableEarlyStopping)), None)
-    report_validation(record, val_set, early)
+    report_validation(record, val_set, early, model if tta else None)
     record.seconds = round(time.perf_counter() - started, 2)
     save_results(model, record, out, val_set if validation is not None else None, plots)
-
-
-def resumed_run(directory):
-    """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume.
-
-    Parameters
-    ----------
-    directory : pathlib.Path
-        The checkpoint folder given to ``--resume``.
-
-    Returns
-    -------
-    model : fastcnn.Sequential
-        Compiled, with the weights and optimizer state after the last complete epoch.
-    record : fastcnn.records.TrainingRecord
-        The run's data, split, settings and history so far.
-    """
-    checkpoint = directory / CHECKPOINT_NAME
-    if not checkpoint.is_file():
-        raise UserError(f"no checkpoint to resume in {directory} (expected {checkpoint})")
-    model = fastcnn.load_model(checkpoint)
-    record = model.training_info
-    if record is None or None in (record.data, record.split, record.settings) or not record.settings.out \
-            or not model.compiled:
-        raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train")
-    done, epochs = record.epochs_done, record.settings.epochs
-    if record.stopped_early or done >= epochs:
-        why = f"early stopping ended it after epoch {done}" if record.stopped_early else f"all {epochs} epochs are done"
-        raise UserError(f"{checkpoint}: nothing to resume, {why}; the model is in {record.settings.out}")
-    click.echo(f"Resuming from {checkpoint}: {done} of {epochs} epochs done")
-    return model, record
-
-
-def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
-    """The callbacks for ``fit``, in the order they run, and the StopOnSignal among them.
-
-    Parameters
-    ----------
-    model : fastcnn.Sequential
-    record : fastcnn.records.TrainingRecord
-        Its settings say which callbacks; the Recorder keeps it up to date.
-    schedule : callable or None
-        Epoch -> learning rate, for ``LearningRateScheduler``.
-    checkpoint_dir : pathlib.Path or None
-        Created if missing; None: no checkpoints.
-    resuming : bool
-        Restore early stopping's state and trim the CSV log to the checkpoint.
-
-    Returns
-    -------
-    callbacks : list of fastcnn.callbacks.Callback
-    stopper : StopOnSignal
-        The last of ``callbacks``.
-    """
-    settings, callbacks = record.settings, []
-    if schedule is not None:
-        callbacks.append(LearningRateScheduler(schedule))
-    early = None
-    if settings.early_stopping is not None:
-        early = ResumableEarlyStopping(settings.early_stopping)
-        if resuming:
-            early.resume(record.history, checkpoint_dir, model)
-        callbacks.append(early)
-    if settings.csv_log is not None:
-        if resuming:
-            trim_csv_log(settings.csv_log, record.epochs_done)
-        callbacks.append(CSVLogger(settings.csv_log, append=resuming))
-    callbacks.append(Recorder(record, early))
-    if checkpoint_dir is not None:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        callbacks.append(Checkpointer(checkpoint_dir, record, early))
-    stopper = StopOnSignal()
-    return callbacks + [stopper], stopper
-
-
-def where_saved(checkpointer):
-    """Where the last complete epoch is saved, in words.
-
-    Parameters
-    ----------
-    checkpointer : Checkpointer or None
-
-    Returns
-    -------
-    str
-    """
-    return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
-

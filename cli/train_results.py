@@ -8,11 +8,12 @@ import click
 import fastcnn
 from fastcnn import viz
 from fastcnn._files import atomic_write
+from fastcnn.augment import tta_views
 
 from .common import history_path, picture_path
 
 
-def report_validation(record, val_set, early):
+def report_validation(record, val_set, early, tta_model=None):
     """One line: the validation scores of the weights being saved, against the majority-class baseline.
 
     Nothing without a validation split.  With early stopping, also which
@@ -24,6 +25,8 @@ def report_validation(record, val_set, early):
         Its history holds the per-epoch validation scores.
     val_set : fastcnn.data.Dataset
     early : ResumableEarlyStopping or None
+    tta_model : fastcnn.Sequential or None
+        With it (``--tta``), a second line: its scores averaged over the images' views.
     """
     history = record.history
     if not history.get("val_loss"):
@@ -36,6 +39,28 @@ def report_validation(record, val_set, early):
     click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][epoch]:.4f} - "
                f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
                f"(majority-class baseline {baseline:.4f})")
+    if tta_model is not None:
+        logs = tta_model.evaluate(val_set.images, val_set.one_hot(), batch_size=64, tta=True)
+        click.echo(f"Validation, averaged over {views_in_words(tta_model, val_set.images.shape[1:])}: "
+                   f"categorical_accuracy {logs['categorical_accuracy']:.4f} - auc {logs['auc']:.4f} - "
+                   f"loss {logs['loss']:.4f}")
+
+
+def views_in_words(model, input_shape):
+    """How many views ``tta=True`` averages over, in words (``"8 views (rotations and mirror images)"``).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    input_shape : tuple of int
+        (H, W, C).
+
+    Returns
+    -------
+    str
+    """
+    views = len(tta_views(model, input_shape))
+    return "8 views (rotations and mirror images)" if views == 8 else f"{views} views (the image and its mirror)"
 
 
 def save_results(model, record, out, val_set, plots):

@@ -19,6 +19,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+from .augment import check_augment
 from .data.images import check_crop
 from .errors import InvalidArgumentError
 
@@ -160,6 +161,7 @@ class Settings:
     csv_log: str = None
     lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
     model: str = None               # the architecture (.json) or model file training started from, or None
+    augment: str = None             # "dihedral", "flip" or None (fit's augment)
 
     def __post_init__(self):
         _positive_int(self.epochs, "epochs")
@@ -169,6 +171,7 @@ class Settings:
             _number(self.early_stopping, "early_stopping", 0)
         for name in ("out", "csv_log", "lr_schedule", "model"):
             _optional_str(getattr(self, name), name)
+        check_augment(self.augment)
 
 
 @dataclass
