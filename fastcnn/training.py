@@ -15,11 +15,12 @@ import numpy as np
 from .callbacks.base import CallbackList, History
 from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
 from .inputs import check_count
+from .losses import class_sample_weights
 from .progress import ProgressLogger, format_logs
 
 
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
-        seed=None, verbose=1, callbacks=None, initial_epoch=0):
+        seed=None, verbose=1, callbacks=None, initial_epoch=0, class_weight=None):
     """Train ``model`` on (x, y), epochs ``initial_epoch`` to ``epochs - 1``, as Keras's ``fit`` does.
 
     Parameters
@@ -47,6 +48,11 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     initial_epoch : int, default 0
         The first epoch's index (to resume a run: ``fit(x, y, epochs=12, initial_epoch=5)`` runs
         epochs 5 to 11).
+    class_weight : dict or None
+        ``{class index: weight}``, as in Keras: each training sample's loss is multiplied by its class's
+        weight (absent classes weigh 1) and the batch loss is the weighted sum over the batch size
+        (Keras 3's ``"sum_over_batch_size"``).  The training ``loss`` logged is this weighted loss; the
+        metrics and everything on the validation data stay unweighted.
 
     Returns
     -------
@@ -60,6 +66,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     if verbose not in (0, 1, 2):
         raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     x, y, x_val, y_val = _split(model, x, y, validation_data, validation_split)
+    weights = class_sample_weights(class_weight, y)
     rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
     steps = math.ceil(len(x) / batch_size)
     history = History()
@@ -71,7 +78,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     logs = {}
     for epoch in range(initial_epoch, epochs):
         callbacks.on_epoch_begin(epoch)
-        logs = _epoch(model, x, y, rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
+        logs = _epoch(model, (x, y, weights), rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
                       batch_size, epoch, callbacks, progress)
         if logs is None:  # stopped inside the epoch: a partial epoch is not recorded
             break
@@ -103,13 +110,14 @@ def _split(model, x, y, validation_data, validation_split):
     return x, y, x_val, y_val
 
 
-def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
-    """One pass over (x, y) in ``order``; its logs, or None when training stopped inside it.
+def _epoch(model, data, order, shuffle, batch_size, epoch, callbacks, progress):
+    """One pass over ``data`` = (x, y, sample weights or None) in ``order``; its logs, or None when training
+    stopped inside it.
 
     The metrics are those of the probabilities each batch produced *before*
     its update, as Keras reports them.
     """
-    plan = model.plan()
+    plan, (x, y, weights) = model.plan(), data
     probabilities = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
     targets = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
     loss_sum, seen = 0.0, 0
@@ -119,7 +127,8 @@ def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress):
             index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
         y_batch = np.asarray(y[index])
         callbacks.on_train_batch_begin(step)
-        loss, probs, not_finite = plan.train_step(x, index, y_batch, model.optimizer)
+        loss, probs, not_finite = plan.train_step(x, index, y_batch, model.optimizer,
+                                                  None if weights is None else weights[index])
         if not math.isfinite(loss) or not_finite:
             callbacks.on_train_batch_end(step, {"loss": loss})
             if not_finite == 0 and model.stop_training:  # TerminateOnNaN: stop, nothing was updated
