@@ -160,6 +160,9 @@ class Settings:
     csv_log: str = None
     lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
     model: str = None               # the architecture (.json) or model file training started from, or None
+    class_weight: str = None        # as asked: "balanced", "NAME=W,..." or None
+    class_weights: dict = None      # class name -> the loss weight used (absent classes: 1), or None
+    label_smoothing: float = 0.0
 
     def __post_init__(self):
         _positive_int(self.epochs, "epochs")
@@ -167,8 +170,12 @@ class Settings:
         _number(self.learning_rate, "learning_rate", 0.0)
         if self.early_stopping is not None:
             _number(self.early_stopping, "early_stopping", 0)
-        for name in ("out", "csv_log", "lr_schedule", "model"):
+        for name in ("out", "csv_log", "lr_schedule", "model", "class_weight"):
             _optional_str(getattr(self, name), name)
+        for name, weight in _dict(self.class_weights, "class_weights").items():
+            _number(weight, f"class_weights[{name!r}]", 0.0)
+        if not _number(self.label_smoothing, "label_smoothing", 0.0) < 1:
+            raise InvalidArgumentError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
 
 
 @dataclass
