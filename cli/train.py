@@ -44,6 +44,7 @@ from .train_results import report_validation, save_results, where_saved
               help="Weigh each image's loss by its class: 'balanced' (n / (classes * n_class) from the training "
                    "split) or NAME=WEIGHT,... (other classes 1), as Keras's class_weight.")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              metavar="EPS",
               help="Train towards y * (1 - EPS) + EPS / classes instead of one-hot labels (Keras's label_smoothing).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="Fraction held out for validation (stratified by class).")
