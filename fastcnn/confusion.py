@@ -95,6 +95,12 @@ def _counts(y_true, y_pred):
     return confusion_matrix(y_true.argmax(axis=1), y_pred.argmax(axis=1), y_true.shape[1])
 
 
+def _mean_where_defined(numerator, denominator):
+    """Mean of numerator / denominator over the classes whose denominator is not 0; NaN when none is."""
+    defined = denominator > 0
+    return float(np.mean(numerator[defined] / denominator[defined])) if defined.any() else math.nan
+
+
 def balanced_accuracy(y_true, y_pred):
     """Mean over classes of the recall (of the true k, the fraction predicted k); classes absent from ``y_true``
     are left out.
@@ -110,11 +116,7 @@ def balanced_accuracy(y_true, y_pred):
         NaN when N is 0.
     """
     counts = _counts(y_true, y_pred)
-    support = counts.sum(axis=1)
-    present = support > 0
-    if not present.any():
-        return math.nan
-    return float(np.mean(np.diag(counts)[present] / support[present]))
+    return _mean_where_defined(np.diag(counts), counts.sum(axis=1))  # hits / true samples, per class
 
 
 def macro_f1(y_true, y_pred):
@@ -123,18 +125,15 @@ def macro_f1(y_true, y_pred):
 
     Parameters
     ----------
-    y_true, y_pred : array_like, (N, classes)
-        One-hot labels and predicted probabilities (the prediction is the argmax).
+    y_true : array_like, (N, classes)
+        One-hot labels.
+    y_pred : array_like, (N, classes)
+        Predicted probabilities: each sample is predicted its argmax, as for :func:`balanced_accuracy`.
 
     Returns
     -------
     float
-        NaN when N is 0.
+        In [0, 1]; NaN for no samples at all.
     """
     counts = _counts(y_true, y_pred)
-    hits = np.diag(counts)
-    denominator = counts.sum(axis=0) + counts.sum(axis=1)  # = 2 TP + FP + FN
-    seen = denominator > 0
-    if not seen.any():
-        return math.nan
-    return float(np.mean(2 * hits[seen] / denominator[seen]))
+    return _mean_where_defined(2 * np.diag(counts), counts.sum(axis=0) + counts.sum(axis=1))  # 2TP / (2TP + FP + FN)

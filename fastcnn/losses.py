@@ -55,10 +55,11 @@ class CategoricalCrossentropy:
         Parameters
         ----------
         y_true : ndarray, (N, classes)
+            One-hot (or soft) labels.
 
         Returns
         -------
-        ndarray, (N, classes)
+        ndarray, (N, classes), ``y_true``'s dtype
             ``y_true`` (the same object) when ``label_smoothing`` is 0, else
             ``y_true * (1 - eps) + eps / K`` in its dtype.
         """
