@@ -1,11 +1,11 @@
-"""``fastcnn evaluate``: loss, accuracy, AUC, per-class scores, confusion matrix."""
+"""``fastcnn evaluate``: loss, accuracy, AUC, balanced accuracy, macro F1, per-class scores, confusion matrix."""
 import json
 
 import click
 import numpy as np
 
 from fastcnn import viz
-from fastcnn.metrics import auc_macro, confusion_matrix, per_class_scores
+from fastcnn.metrics import auc_macro, balanced_accuracy, confusion_matrix, macro_f1, per_class_scores
 
 from .common import (data_options, echo_dataset, evaluation_data, picture_path,
                      threads_option, use_threads, user_errors)
@@ -44,6 +44,7 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
     counts = confusion_matrix(dataset.labels, predicted, len(model.class_names))
     scores = per_class_scores(counts)
     macro = auc_macro(y, probabilities)
+    balanced, f1 = balanced_accuracy(y, probabilities), macro_f1(y, probabilities)
     baseline = counts.sum(axis=1).max() / max(len(dataset), 1)
     pictures = []
     if plots:
@@ -54,6 +55,7 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
         click.echo(json.dumps({
             "data": described, "images": len(dataset), "tta": tta, "loss": logs["loss"],
             "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"], "auc_macro": macro,
+            "balanced_accuracy": balanced, "macro_f1": f1,
             "majority_baseline": baseline, "class_names": list(model.class_names),
             "pictures": [str(p) for p in pictures],
             "confusion_matrix": counts.tolist(),
@@ -65,6 +67,7 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
     click.echo(f"loss {logs['loss']:.4f} - categorical_accuracy {logs['categorical_accuracy']:.4f} - "
                f"auc {logs['auc']:.4f} (micro, as Keras) - auc_macro {macro:.4f} - "
                f"majority-class baseline {baseline:.4f}")
+    click.echo(f"balanced_accuracy {balanced:.4f} (mean recall per class) - macro_f1 {f1:.4f}")
     click.echo("")
     click.echo(per_class_table(model.class_names, scores))
     click.echo("")

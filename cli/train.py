@@ -22,8 +22,9 @@ from fastcnn.warmup import compile_for
 from .callbacks import Checkpointer, ResumableEarlyStopping
 from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
-from .train_results import report_validation, save_results
-from .train_setup import resumed_run, training_callbacks, where_saved
+from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
+from .train_results import report_validation, save_results, where_saved
+from .train_setup import resumed_run, training_callbacks
 
 
 @click.command()
@@ -43,6 +44,12 @@ from .train_setup import resumed_run, training_callbacks, where_saved
               help="Train on a random exact view of every image: one of its 8 rotations by 90 degrees and mirror "
                    "images (dihedral, square images), or itself or its mirror image (flip).")
 @click.option("--tta", is_flag=True, help="Also report the validation scores averaged over the images' views.")
+@click.option("--class-weight", default=None, metavar="WEIGHTS",
+              help="Weigh each image's loss by its class: 'balanced' (n / (classes * n_class) from the training "
+                   "split) or NAME=WEIGHT,... (other classes 1), as Keras's class_weight.")
+@click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              metavar="EPS",
+              help="Train towards y * (1 - EPS) + EPS / classes instead of one-hot labels (Keras's label_smoothing).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="Fraction held out for validation (stratified by class).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -69,7 +76,8 @@ from .train_setup import resumed_run, training_callbacks, where_saved
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, early_stopping, csv_log, augment, tta, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
+          lr_schedule, early_stopping, csv_log, augment, tta, class_weight, label_smoothing, val_split, seed, crop,
+          image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
@@ -94,13 +102,15 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
             split=Split(val_split, seed),
             settings=Settings(epochs, batch_size, learning_rate, seed, str(out.resolve()), early_stopping,
                               None if csv_log is None else str(csv_log.resolve()), lr_schedule,
-                              None if model_source is None else str(model_source.resolve()), augment))
+                              None if model_source is None else str(model_source.resolve()), augment=augment,
+                              class_weight=class_weight, label_smoothing=label_smoothing))
         checkpoint_dir = None if no_checkpoints else (checkpoint_dir or out.with_name(out.stem + ".checkpoints"))
     settings, out = record.settings, Path(record.settings.out)
     if out.suffix != ".npz":
         raise UserError(f"--out must end in .npz, got {out}")
     if not out.parent.exists():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
+    weighing = parse_class_weight(settings.class_weight) if resume is None else None
     if settings.early_stopping is not None and record.split.val_split == 0:
         raise UserError("--early-stopping watches val_loss: it needs a validation split (--val-split > 0)")
     schedule = parse_schedule(settings.lr_schedule, settings.learning_rate, settings.epochs) \
@@ -117,16 +127,20 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
         raise UserError("no training images left after the validation split")
     train_set, val_set = dataset.subset(train_index), dataset.subset(val_index)
     record.data.source, record.split.train, record.split.validation = dataset.source, len(train_set), len(val_set)
+    if resume is None:
+        settings.class_weights = class_weights(weighing, dataset.class_names, train_set.labels)
     click.echo(f"Split: {len(train_set)} training / {len(val_set)} validation images "
                f"(stratified, seed {record.split.seed})")
 
     if resume is None:
         model = model_to_train(start, size, dataset.class_names, seed)
         model.class_names, model.preprocessing = dataset.class_names, Preprocessing(size, crop)
-        model.compile(fastcnn.Adam(learning_rate), "categorical_crossentropy", ["categorical_accuracy", "auc"])
+        model.compile(fastcnn.Adam(learning_rate), fastcnn.CategoricalCrossentropy(label_smoothing=label_smoothing),
+                      ["categorical_accuracy", "balanced_accuracy", "auc"])
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"
                f"{', ' + settings.lr_schedule + ' schedule' if schedule else ''}), batch size {settings.batch_size}, "
-               f"{settings.epochs} epochs{', ' + settings.augment + ' augmentation' if settings.augment else ''}")
+               f"{settings.epochs} epochs{', ' + settings.augment + ' augmentation' if settings.augment else ''}"
+               f"{describe_loss(settings)}")
     callbacks, stopper = training_callbacks(model, record, schedule, checkpoint_dir, resume is not None)
     checkpointer = next((c for c in callbacks if isinstance(c, Checkpointer)), None)
 
@@ -138,7 +152,8 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     try:
         model.fit(train_set.images, train_set.one_hot(), epochs=settings.epochs, initial_epoch=done,
                   batch_size=settings.batch_size, validation_data=validation, verbose=2 if quiet else 1,
-                  callbacks=callbacks, augment=settings.augment)
+                  callbacks=callbacks, augment=settings.augment,
+                  class_weight=class_weight_argument(settings.class_weights, model.class_names))
     except fastcnn.TrainingDivergedError as error:
         raise UserError(f"training diverged at {error}; {where_saved(checkpointer)}") from None
     finally:

@@ -36,8 +36,10 @@ def report_validation(record, val_set, early, tta_model=None):
         stopped = f"stopped early after epoch {record.epochs_done}; " if record.stopped_early else ""
         click.echo(f"Early stopping: {stopped}keeping the weights of epoch {epoch + 1} (lowest val_loss)")
     baseline = max(val_set.class_counts().values()) / len(val_set)
+    balanced = history.get("val_balanced_accuracy")  # absent from runs before it was a metric
     click.echo(f"Validation: categorical_accuracy {history['val_categorical_accuracy'][epoch]:.4f} - "
-               f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
+               + (f"balanced_accuracy {balanced[epoch]:.4f} - " if balanced else "")
+               + f"auc {history['val_auc'][epoch]:.4f} - loss {history['val_loss'][epoch]:.4f} "
                f"(majority-class baseline {baseline:.4f})")
     if tta_model is not None:
         logs = tta_model.evaluate(val_set.images, val_set.one_hot(), batch_size=64, tta=True)
@@ -92,3 +94,17 @@ def save_results(model, record, out, val_set, plots):
             written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
                                         picture_path(out, "roc")))
         click.echo("Pictures: " + ", ".join(str(p) for p in written))
+
+
+def where_saved(checkpointer):
+    """Where the last complete epoch is saved, in words.
+
+    Parameters
+    ----------
+    checkpointer : Checkpointer or None
+
+    Returns
+    -------
+    str
+    """
+    return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"

@@ -80,17 +80,3 @@ def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
         callbacks.append(Checkpointer(checkpoint_dir, record, early))
     stopper = StopOnSignal()
     return callbacks + [stopper], stopper
-
-
-def where_saved(checkpointer):
-    """Where the last complete epoch is saved, in words.
-
-    Parameters
-    ----------
-    checkpointer : Checkpointer or None
-
-    Returns
-    -------
-    str
-    """
-    return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"

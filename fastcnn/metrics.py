@@ -12,22 +12,18 @@ with P positives, Q negatives and tied scores given their average rank.  It
 equals the probability that a random positive scores above a random
 negative (ties count one half).  ``auc_macro`` averages the one-vs-rest AUC of
 each class instead.
+
+Scores read from the confusion matrix (per-class precision, recall and F1,
+``balanced_accuracy``, ``macro_f1``) are in :mod:`fastcnn.confusion` and
+importable from here.
 """
 import math
 
 import numpy as np
 
+from .confusion import (balanced_accuracy, check_pair as _pair, confusion_matrix, macro_f1,  # noqa: F401
+                        per_class_scores)
 from .errors import InvalidArgumentError, ShapeError
-
-
-def _pair(y_true, y_pred):
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    if y_true.ndim != 2 or y_true.shape != y_pred.shape:
-        raise ShapeError(
-            f"y_true and y_pred must both be (N, classes), got {y_true.shape} and {y_pred.shape}"
-        )
-    return y_true, y_pred
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -141,6 +137,8 @@ METRICS = {
     "accuracy": categorical_accuracy,
     "auc": auc_micro,
     "auc_macro": auc_macro,
+    "balanced_accuracy": balanced_accuracy,
+    "macro_f1": macro_f1,
 }
 
 
@@ -159,53 +157,6 @@ def get_metric(name):
     if isinstance(name, str) and name in METRICS:
         return name, METRICS[name]
     raise InvalidArgumentError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
-
-
-def confusion_matrix(true_index, predicted_index, num_classes):
-    """counts[i, j] = number of samples of true class i predicted as class j.
-
-    Parameters
-    ----------
-    true_index, predicted_index : array_like of int, (N,)
-    num_classes : int
-
-    Returns
-    -------
-    ndarray, (classes, classes) int64
-    """
-    true_index = np.asarray(true_index, dtype=np.int64)
-    predicted_index = np.asarray(predicted_index, dtype=np.int64)
-    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(counts, (true_index, predicted_index), 1)
-    return counts
-
-
-def per_class_scores(counts):
-    """Precision, recall, F1 and support per class from a confusion matrix.
-
-    precision_k = counts[k, k] / (column k sum)   (of those predicted k, how many are k)
-    recall_k    = counts[k, k] / (row k sum)      (of the true k, how many were found)
-    F1_k        = 2 precision recall / (precision + recall)
-    Undefined ratios (0 / 0) are NaN.
-
-    Parameters
-    ----------
-    counts : array_like, (classes, classes)
-        A :func:`confusion_matrix`.
-
-    Returns
-    -------
-    dict
-        ``"precision"``, ``"recall"``, ``"f1"`` (float64) and ``"support"``
-        (int64, true samples per class): each (classes,).
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    hits = np.diag(counts)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = hits / counts.sum(axis=0)
-        recall = hits / counts.sum(axis=1)
-        f1 = 2 * precision * recall / (precision + recall)
-    return {"precision": precision, "recall": recall, "f1": f1, "support": counts.sum(axis=1).astype(np.int64)}
 
 
 def roc_curve(labels, scores):

@@ -15,7 +15,8 @@ the same numbers up to round-off (the tests hold them equal).
 **The loss head.**  When the last layer ends in a softmax (its activation,
 or a ``Softmax`` layer) and the loss is categorical cross-entropy, the
 plan stops at the logits z and one fused kernel turns them into the loss,
-the probabilities and dL/dz = (p - y) / N (:func:`loss_fusion` decides).
+the probabilities and dL/dz = w (p - y) / N (:func:`loss_fusion` decides;
+w: the samples' class weights, 1 without them).
 """
 import numpy as np
 
@@ -23,41 +24,12 @@ from .backend import ops
 from .inputs import as_model_input
 from .kernels.softmax import softmax_forward_unchecked
 from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
-from .layers.activation import Activation
-from .layers.activations import ReLU, Softmax
-from .layers.linear import LinearLayer
+from .layers.activations import ReLU
 from .layers.dense import Dense
 from .layers.flatten import Flatten
-from .losses import CategoricalCrossentropy
+from .losses import loss_fusion
 from .stages import ConvPoolStage, DenseStage, FlattenStage, LayerStage, fuses_with_pool
 from .threads import share_cores
-
-
-def loss_fusion(layers, loss):
-    """How the loss meets the last layer.
-
-    Parameters
-    ----------
-    layers : list of Layer
-    loss : loss object
-
-    Returns
-    -------
-    str or None
-        ``"activation"`` (the last layer's softmax activation is fused into
-        the loss), ``"layer"`` (a trailing ``Softmax`` layer is), ``"logits"``
-        (the loss applies the softmax itself) or None (no fusion).
-    """
-    if not isinstance(loss, CategoricalCrossentropy):
-        return None
-    if loss.from_logits:
-        return "logits"
-    last = layers[-1]
-    if isinstance(last, LinearLayer) and isinstance(last.activation, Softmax):
-        return "activation"
-    if isinstance(last, Softmax) or (isinstance(last, Activation) and isinstance(last.activation, Softmax)):
-        return "layer"  # a Softmax layer, or Keras's Activation("softmax")
-    return None
 
 
 class Plan:
@@ -156,30 +128,36 @@ class Plan:
             self._rows = np.arange(max(n, 2 * len(self._rows)))
         return self._rows[:n]
 
-    def loss_head(self, head, y):
+    def loss_head(self, head, y, sample_weight=None):
         """(loss, probabilities, dL/d head) for the output of :meth:`forward`.
 
         Parameters
         ----------
         head : ndarray, (N, classes)
         y : ndarray, (N, classes)
-            One-hot (or soft) labels.
+            One-hot (or soft) labels; the loss smooths them if it was asked to.
+        sample_weight : ndarray, (N,) float64, optional
+            Each sample's loss weight (``fit``'s ``class_weight``); None: all 1.
 
         Returns
         -------
         loss : float
+            The weighted losses summed and divided by N (Keras's ``"sum_over_batch_size"``).
         probabilities, d_head : ndarray, (N, classes)
         """
-        y = np.ascontiguousarray(y, dtype=head.dtype)
+        y = self.loss.targets(np.ascontiguousarray(y, dtype=head.dtype))
         if self.fusion is None:
-            return self.loss.forward(y, head), head, self.loss.backward(y, head)
+            return (self.loss.forward(y, head, sample_weight), head,
+                    self.loss.backward(y, head, sample_weight))
         if not self.fast:
-            return ops().softmax_cross_entropy(head, y)
+            return ops().softmax_cross_entropy(head, y, sample_weight)
         n, k = head.shape
         if (n, k) not in self.head_buffers:
-            self.head_buffers[(n, k)] = (np.empty_like(head), np.empty_like(head), np.empty(n, np.float64))
-        p, dz, sample_loss = self.head_buffers[(n, k)]
-        softmax_cross_entropy_unchecked(head, y, p, dz, sample_loss)
+            self.head_buffers[(n, k)] = (np.empty_like(head), np.empty_like(head), np.empty(n, np.float64),
+                                         np.ones(n, np.float64))
+        p, dz, sample_loss, ones = self.head_buffers[(n, k)]
+        w = ones if sample_weight is None else sample_weight
+        softmax_cross_entropy_unchecked(head, y, w, p, dz, sample_loss)
         return float(sample_loss.mean()), p, dz
 
     def backward(self, d, need_input_gradient=False):
@@ -219,7 +197,7 @@ class Plan:
         softmax_forward_unchecked(head, p)
         return p
 
-    def train_step(self, x, rows, y, optimizer):
+    def train_step(self, x, rows, y, optimizer, sample_weight=None):
         """One optimizer step on x[rows]; returns (loss, probabilities, number of non-finite weights).
 
         Nothing is updated when the loss is not finite.
@@ -230,6 +208,8 @@ class Plan:
             The data set and the batch's row numbers in it (see :meth:`batch_source`).
         y : ndarray, (N, classes)
         optimizer : Optimizer
+        sample_weight : ndarray, (N,) float64, optional
+            As for :meth:`loss_head`.
 
         Returns
         -------
@@ -239,7 +219,7 @@ class Plan:
         not_finite : int
         """
         head = self.forward(*self.batch_source(x, rows), training=True)
-        loss, probabilities, d_head = self.loss_head(head, y)
+        loss, probabilities, d_head = self.loss_head(head, y, sample_weight)
         if not np.isfinite(loss):
             return loss, probabilities, 0
         self.backward(d_head)

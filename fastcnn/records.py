@@ -9,45 +9,18 @@ Two dataclasses, each validated and parsed here and nowhere else:
   done and the history of a ``fastcnn train`` run (what ``evaluate`` needs to
   find the validation split again, and ``--resume`` to go on).
 
-Both are written into the model file's JSON config (``to_dict``) and read
-back with ``from_dict``, which accepts files written before these classes
-existed (missing fields take their defaults; unknown ones are ignored) and
-refuses wrong types with :class:`fastcnn.errors.ModelFileError`'s parent,
-:class:`fastcnn.errors.InvalidArgumentError`.
+Both go into the model file's JSON config (``to_dict``) and come back with
+``from_dict``, which reads older files (missing fields take their defaults,
+unknown ones are ignored) and refuses wrong types (InvalidArgumentError).
 """
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
 from .augment import check_augment
 from .data.images import check_crop
 from .errors import InvalidArgumentError
-
-
-def _positive_int(value, what):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{what} must be a positive integer, got {value!r}")
-    return value
-
-
-def _number(value, what, low=-math.inf):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < low:
-        raise InvalidArgumentError(f"{what} must be a number >= {low}, got {value!r}")
-    return value
-
-
-def _optional_str(value, what):
-    if value is not None and not isinstance(value, str):
-        raise InvalidArgumentError(f"{what} must be text, got {value!r}")
-    return value
-
-
-def _dict(value, what):
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidArgumentError(f"{what} must be a JSON object, got {type(value).__name__}")
-    return value
+from .fields import json_object as _dict, number as _number, optional_str as _optional_str
+from .fields import positive_int as _positive_int
 
 
 @dataclass(frozen=True)
@@ -162,6 +135,9 @@ class Settings:
     lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
     model: str = None               # the architecture (.json) or model file training started from, or None
     augment: str = None             # "dihedral", "flip" or None (fit's augment)
+    class_weight: str = None        # as asked: "balanced", "NAME=W,..." or None
+    class_weights: dict = None      # class name -> the loss weight used (absent classes: 1), or None
+    label_smoothing: float = 0.0
 
     def __post_init__(self):
         _positive_int(self.epochs, "epochs")
@@ -169,9 +145,13 @@ class Settings:
         _number(self.learning_rate, "learning_rate", 0.0)
         if self.early_stopping is not None:
             _number(self.early_stopping, "early_stopping", 0)
-        for name in ("out", "csv_log", "lr_schedule", "model"):
+        for name in ("out", "csv_log", "lr_schedule", "model", "class_weight"):
             _optional_str(getattr(self, name), name)
         check_augment(self.augment)
+        for name, weight in _dict(self.class_weights, "class_weights").items():
+            _number(weight, f"class_weights[{name!r}]", 0.0)
+        if not _number(self.label_smoothing, "label_smoothing", 0.0) < 1:
+            raise InvalidArgumentError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
 
 
 @dataclass

@@ -16,11 +16,12 @@ from .augment import BatchAugmenter, check_augment
 from .callbacks.base import CallbackList, History
 from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
 from .inputs import check_count
+from .losses import class_sample_weights
 from .progress import ProgressLogger, format_logs
 
 
 def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
-        seed=None, verbose=1, callbacks=None, initial_epoch=0, augment=None):
+        seed=None, verbose=1, callbacks=None, initial_epoch=0, augment=None, class_weight=None):
     """Train ``model`` on (x, y), epochs ``initial_epoch`` to ``epochs - 1``, as Keras's ``fit`` does.
 
     Parameters
@@ -53,6 +54,11 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
         and mirror images (``"dihedral"``, square images only) or by itself or its mirror image
         (``"flip"``), drawn from ``model.augment_rng`` (or from ``seed``); validation data never is.
         Recorded as ``model.augment`` (:mod:`fastcnn.augment`).
+    class_weight : dict or None
+        ``{class index: weight}``, as in Keras: each training sample's loss is multiplied by its class's
+        weight (absent classes weigh 1) and the batch loss is the weighted sum over the batch size
+        (Keras 3's ``"sum_over_batch_size"``).  The training ``loss`` logged is this weighted loss; the
+        metrics and everything on the validation data stay unweighted.
 
     Returns
     -------
@@ -67,6 +73,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
         raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     augment = check_augment(augment, model.input_shape)
     x, y, x_val, y_val = _split(model, x, y, validation_data, validation_split)
+    weights = class_sample_weights(class_weight, y)
     rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
     augmenter = None if augment is None else BatchAugmenter(
         augment, batch_size, np.random.default_rng([seed, 3]) if seed is not None else model.augment_rng)
@@ -82,7 +89,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     logs = {}
     for epoch in range(initial_epoch, epochs):
         callbacks.on_epoch_begin(epoch)
-        logs = _epoch(model, x, y, rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
+        logs = _epoch(model, (x, y, weights), rng.permutation(len(x)) if shuffle else np.arange(len(x)), shuffle,
                       batch_size, epoch, callbacks, progress, augmenter)
         if logs is None:  # stopped inside the epoch: a partial epoch is not recorded
             break
@@ -114,13 +121,14 @@ def _split(model, x, y, validation_data, validation_split):
     return x, y, x_val, y_val
 
 
-def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress, augmenter=None):
-    """One pass over (x, y) in ``order``; its logs, or None when training stopped inside it.
+def _epoch(model, data, order, shuffle, batch_size, epoch, callbacks, progress, augmenter=None):
+    """One pass over ``data`` = (x, y, sample weights or None) in ``order``; its logs, or None when training
+    stopped inside it.
 
     The metrics are those of the probabilities each batch produced *before*
     its update, as Keras reports them.
     """
-    plan = model.plan()
+    plan, (x, y, weights) = model.plan(), data
     probabilities = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
     targets = np.empty((len(x),) + model.output_shape, dtype=model.dtype)
     loss_sum, seen = 0.0, 0
@@ -131,7 +139,8 @@ def _epoch(model, x, y, order, shuffle, batch_size, epoch, callbacks, progress, 
         y_batch = np.asarray(y[index])
         callbacks.on_train_batch_begin(step)
         source, rows = (x, index) if augmenter is None else augmenter.batch(x, index)
-        loss, probs, not_finite = plan.train_step(source, rows, y_batch, model.optimizer)
+        loss, probs, not_finite = plan.train_step(source, rows, y_batch, model.optimizer,
+                                                  None if weights is None else weights[index])
         if not math.isfinite(loss) or not_finite:
             callbacks.on_train_batch_end(step, {"loss": loss})
             if not_finite == 0 and model.stop_training:  # TerminateOnNaN: stop, nothing was updated

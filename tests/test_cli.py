@@ -79,7 +79,7 @@ def test_train_on_a_labels_csv(trained, tmp_path):
     assert "class counts: bright 10, dark 10, red 10" in text
     assert "Split: 24 training / 6 validation images (stratified, seed 0)" in text
     assert "Epoch 3/3" in text and "val_categorical_accuracy" in text
-    assert re.search(r"Validation: categorical_accuracy \d\.\d{4} - auc \d\.\d{4}", text)
+    assert re.search(r"Validation: categorical_accuracy \d\.\d{4} - balanced_accuracy \d\.\d{4} - auc \d\.\d{4}", text)
     assert f"Saved the model to {out} and its history to {tmp_path / 'model.history.json'}" in text
     history = json.loads((tmp_path / "model.history.json").read_text())
     assert len(history["val_auc"]) == 3
@@ -100,7 +100,7 @@ def test_same_seed_same_figures(tmp_path, shapes_csv):
                      "--out", tmp_path / f"{name}.npz", "--quiet")
         assert result.exit_code == 0, result.output
         figures.append(re.findall(r"(?:loss|accuracy|auc): (\d\.\d{4})", result.output))
-    assert figures[0] == figures[1] and len(figures[0]) == 12
+    assert figures[0] == figures[1] and len(figures[0]) == 16  # 2 epochs x (loss, 3 metrics) x (train, val)
     a, b = fastcnn.load_model(tmp_path / "a.npz"), fastcnn.load_model(tmp_path / "b.npz")
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)

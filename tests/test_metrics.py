@@ -1,4 +1,5 @@
-"""Metrics: exact AUC equals the pairwise definition; accuracy by argmax."""
+"""Metrics: exact AUC equals the pairwise definition; accuracy by argmax; balanced
+accuracy and macro F1 against hand-worked confusion matrices."""
 import math
 
 import numpy as np
@@ -7,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastcnn.errors import InvalidArgumentError, ShapeError
-from fastcnn.metrics import (auc_macro, auc_micro, average_ranks, categorical_accuracy, get_metric,
-                             roc_auc_binary, roc_curve)
+from fastcnn.metrics import (auc_macro, auc_micro, average_ranks, balanced_accuracy, categorical_accuracy, get_metric,
+                             macro_f1, roc_auc_binary, roc_curve)
 
 
 def auc_by_pairs(labels, scores):
@@ -78,3 +79,58 @@ def test_roc_curve_area_is_the_exact_auc():
     assert len(fpr) == len(np.unique(scores)) + 1  # one point per distinct threshold
     area = np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)
     assert area == pytest.approx(roc_auc_binary(labels, scores), abs=1e-12)
+
+
+# ---- balanced accuracy and macro F1: hand-worked cases ----------------------------------------
+
+
+def test_balanced_accuracy_and_macro_f1_with_a_class_never_predicted():
+    # true 0 0 0 1 1 2, predicted 0 0 1 1 1 1: class 2 is never predicted
+    y, p = np.eye(3)[[0, 0, 0, 1, 1, 2]], np.eye(3)[[0, 0, 1, 1, 1, 1]] * 0.8 + 0.1
+    # recalls 2/3, 2/2, 0/1
+    assert balanced_accuracy(y, p) == pytest.approx((2 / 3 + 1 + 0) / 3)
+    # F1 = 2TP / (2TP + FP + FN): class 0: 4 / (4 + 0 + 1); class 1: 4 / (4 + 2 + 0); class 2: 0 / (0 + 0 + 1)
+    assert macro_f1(y, p) == pytest.approx((0.8 + 2 / 3 + 0) / 3)
+    assert categorical_accuracy(y, p) == pytest.approx(4 / 6)
+
+
+def test_a_class_absent_from_y_true():
+    y = np.eye(3)[[0, 0, 1, 1]]  # class 2 never occurs
+    # ... nor predicted: left out of both means
+    p = np.eye(3)[[0, 1, 1, 1]]
+    assert balanced_accuracy(y, p) == pytest.approx((1 / 2 + 1) / 2)
+    assert macro_f1(y, p) == pytest.approx((2 / 3 + 4 / 5) / 2)
+    # ... but predicted once: no recall (left out of the balanced accuracy), F1 0 (it was a false positive)
+    p = np.eye(3)[[0, 2, 1, 1]]
+    assert balanced_accuracy(y, p) == pytest.approx((1 / 2 + 1) / 2)
+    assert macro_f1(y, p) == pytest.approx((2 / 3 + 1 + 0) / 3)
+
+
+def test_perfect_empty_and_unbalanced_cases():
+    y = np.eye(2)[[0] * 9 + [1]]
+    majority = np.eye(2)[[0] * 10]  # always the common class: 90% accurate, balanced 50%
+    assert categorical_accuracy(y, majority) == pytest.approx(0.9)
+    assert balanced_accuracy(y, majority) == pytest.approx(0.5)
+    assert macro_f1(y, majority) == pytest.approx((2 * 9 / (18 + 1) + 0) / 2)
+    assert balanced_accuracy(y, y) == macro_f1(y, y) == 1.0
+    assert math.isnan(balanced_accuracy(np.zeros((0, 3)), np.zeros((0, 3))))
+    assert math.isnan(macro_f1(np.zeros((0, 3)), np.zeros((0, 3))))
+    with pytest.raises(ShapeError, match="y_true and y_pred must both be"):
+        balanced_accuracy(np.zeros((2, 3)), np.zeros((2, 2)))
+
+
+def test_new_metrics_by_name_in_compile():
+    assert get_metric("balanced_accuracy") == ("balanced_accuracy", balanced_accuracy)
+    assert get_metric("macro_f1") == ("macro_f1", macro_f1)
+    import fastcnn
+    from fastcnn import Dense, Flatten, Sequential
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 4, 4, 1)), np.eye(3)[rng.integers(0, 3, 20)]
+    model = Sequential([Flatten(), Dense(3, activation="softmax")], input_shape=(4, 4, 1))
+    model.compile(fastcnn.Adam(), "categorical_crossentropy", ["categorical_accuracy", "balanced_accuracy"])
+    history = model.fit(x, y, epochs=1, verbose=0, validation_split=0.5)
+    assert set(history.history) == {"loss", "categorical_accuracy", "balanced_accuracy", "val_loss",
+                                    "val_categorical_accuracy", "val_balanced_accuracy"}
+    assert history.history["val_balanced_accuracy"][0] == pytest.approx(
+        balanced_accuracy(y[10:], model.predict(x[10:])))

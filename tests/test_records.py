@@ -51,6 +51,8 @@ def test_files_written_before_the_records_still_load(model_file, tmp_path):
     loaded = fastcnn.load_model(tmp_path / "old.npz")
     assert loaded.preprocessing == Preprocessing((32, 32), None)
     assert loaded.training_info.settings.early_stopping is None
+    settings = loaded.training_info.settings  # no class weights or label smoothing before they existed
+    assert (settings.class_weight, settings.class_weights, settings.label_smoothing) == (None, None, 0.0)
     assert loaded.training_info.history == OLD_TRAINING["history"]
 
 
@@ -70,6 +72,10 @@ def test_a_file_without_records_loads_with_none_and_an_empty_record(tmp_path):
     (lambda c: c["training"].update(history={"loss": 3}), r"history must map metric names to lists"),
     (lambda c: c["training"]["settings"].update(epochs="12"), r"epochs must be a positive integer"),
     (lambda c: c["training"]["split"].update(val_split=2.0), r"val_split must be in \[0, 1\)"),
+    (lambda c: c["training"]["settings"].update(class_weights={"a": -1}), r"class_weights\['a'\] must be a number >= 0"),
+    (lambda c: c["training"]["settings"].update(class_weights=[1, 2]), r"class_weights must be a JSON object"),
+    (lambda c: c["training"]["settings"].update(label_smoothing=1.0), r"label_smoothing must be in \[0, 1\)"),
+    (lambda c: c["training"]["settings"].update(class_weight=3), r"class_weight must be text"),
 ])
 def test_bad_records_are_one_line_model_file_errors(model_file, tmp_path, edit, message):
     rewrite_model_file(model_file, tmp_path / "bad.npz", edit_config=edit)

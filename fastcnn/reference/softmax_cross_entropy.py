@@ -2,16 +2,16 @@
 import numpy as np
 
 
-def softmax_cross_entropy(z, y):
-    """Returns (mean loss, p, dloss/dz) for logits z and targets y, both (N, K).
+def softmax_cross_entropy(z, y, sample_weight=None):
+    """Returns (loss, p, dloss/dz) for logits z and targets y, both (N, K), and sample weights w (N,).
 
         log p[n, k] = z[n, k] - lse[n],   lse[n] = m[n] + log sum_k exp(z[n, k] - m[n]),   m[n] = max_k z[n, k]
-        loss     = -(1/N) sum_n sum_k y[n, k] * log p[n, k]
-        dz[n, k] = (p[n, k] * sum_j y[n, j] - y[n, k]) / N        (= (p - y) / N for one-hot y)
+        loss     = -(1/N) sum_n w[n] sum_k y[n, k] * log p[n, k]          (w = 1 when not given)
+        dz[n, k] = w[n] (p[n, k] * sum_j y[n, j] - y[n, k]) / N        (= w (p - y) / N for one-hot y)
 
     Parameters
     ----------
-    z, y
+    z, y, sample_weight
         As for :func:`fastcnn.kernels.softmax_cross_entropy`, whose specification this is.
 
     Returns
@@ -22,6 +22,9 @@ def softmax_cross_entropy(z, y):
     log_p = z - (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))
     p = np.exp(log_p)
     N = z.shape[0]
-    loss = float(-(y * log_p).sum() / N)
-    dz = (p * y.sum(axis=1, keepdims=True) - y) / N
+    if sample_weight is None:
+        return float(-(y * log_p).sum() / N), p, (p * y.sum(axis=1, keepdims=True) - y) / N
+    w = np.asarray(sample_weight, dtype=np.float64)[:, None]
+    loss = float(-(w * y * log_p).sum() / N)
+    dz = (w * (p * y.sum(axis=1, keepdims=True) - y) / N).astype(z.dtype)
     return loss, p, dz

@@ -1,0 +1,79 @@
+"""Checks for the fields of the records a model file keeps (:mod:`fastcnn.records`): one-line errors naming the field."""
+import math
+
+from .errors import InvalidArgumentError
+
+
+def positive_int(value, what):
+    """``value`` if it is an int >= 1 (not a bool).
+
+    Parameters
+    ----------
+    value : object
+    what : str
+        The field's name, for the message.
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def number(value, what, low=-math.inf):
+    """``value`` if it is a finite int or float >= ``low`` (not a bool).
+
+    Parameters
+    ----------
+    value : object
+    what : str
+        The field's name, for the message.
+    low : float, default -inf
+
+    Returns
+    -------
+    int or float
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < low:
+        raise InvalidArgumentError(f"{what} must be a number >= {low}, got {value!r}")
+    return value
+
+
+def optional_str(value, what):
+    """``value`` if it is None or text.
+
+    Parameters
+    ----------
+    value : object
+    what : str
+        The field's name, for the message.
+
+    Returns
+    -------
+    str or None
+    """
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be text, got {value!r}")
+    return value
+
+
+def json_object(value, what):
+    """``value`` if it is a dict ({} for None).
+
+    Parameters
+    ----------
+    value : object
+    what : str
+        The field's name, for the message.
+
+    Returns
+    -------
+    dict
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidArgumentError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value
