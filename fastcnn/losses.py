@@ -11,6 +11,9 @@ renormalised to sum to 1 and clipped to [eps, 1 - eps] before the log.
 import numpy as np
 
 from .errors import InvalidArgumentError
+from .layers.activation import Activation
+from .layers.activations import Softmax
+from .layers.linear import LinearLayer
 
 EPSILON = 1e-7  # Keras's backend epsilon
 
@@ -109,3 +112,30 @@ def get_loss(loss):
     if isinstance(loss, str) and loss in LOSSES:
         return LOSSES[loss]()
     raise InvalidArgumentError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+
+
+def loss_fusion(layers, loss):
+    """How the loss meets the last layer.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    loss : loss object
+
+    Returns
+    -------
+    str or None
+        ``"activation"`` (the last layer's softmax activation is fused into
+        the loss), ``"layer"`` (a trailing ``Softmax`` layer is), ``"logits"``
+        (the loss applies the softmax itself) or None (no fusion).
+    """
+    if not isinstance(loss, CategoricalCrossentropy):
+        return None
+    if loss.from_logits:
+        return "logits"
+    last = layers[-1]
+    if isinstance(last, LinearLayer) and isinstance(last.activation, Softmax):
+        return "activation"
+    if isinstance(last, Softmax) or (isinstance(last, Activation) and isinstance(last.activation, Softmax)):
+        return "layer"  # a Softmax layer, or Keras's Activation("softmax")
+    return None

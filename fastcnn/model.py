@@ -29,7 +29,7 @@ from . import summary, training
 from .backend import current_backend
 from .build import assign_names, build_layers, check_layers, input_shape_of
 from .errors import NotBuiltError, ShapeError, TrainingDivergedError
-from .inputs import as_model_input, check_count, check_images, check_labels
+from .inputs import as_model_input, check_count, check_images, check_labels, standardization_of
 from .losses import get_loss
 from .metrics import get_metric
 from .optimizers import get_optimizer
@@ -127,7 +127,7 @@ class Sequential(ModelWeights):
         backend = current_backend()
         if backend not in self._plans:
             self._plans[backend] = Plan(self.layers, self.loss, self._flat, fast=False)
-        return self._plans[backend]
+        return self._plans[backend].with_input(self.preprocessing)
 
     # -- one batch: forward, loss, backward, step ------------------------------------
     def check_data(self, x, y=None, name="x"):
@@ -236,7 +236,8 @@ class Sequential(ModelWeights):
                 head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
                 outputs[start:stop] = plan.outputs(head)
                 continue
-            out = as_model_input(np.asarray(x[start:stop]), self.layers[0], self.dtype)
+            out = as_model_input(np.asarray(x[start:stop]), self.layers[0], self.dtype,
+                                 standardization_of(self.preprocessing))
             for layer in self.layers:  # not compiled: layer by layer
                 out = layer.forward(out, training=False)
             outputs[start:stop] = out

@@ -15,49 +15,20 @@ the same numbers up to round-off (the tests hold them equal).
 **The loss head.**  When the last layer ends in a softmax (its activation,
 or a ``Softmax`` layer) and the loss is categorical cross-entropy, the
 plan stops at the logits z and one fused kernel turns them into the loss,
-the probabilities and dL/dz = (p - y) / N (:func:`loss_fusion` decides).
+the probabilities and dL/dz = (p - y) / N (:func:`fastcnn.losses.loss_fusion` decides).
 """
 import numpy as np
 
 from .backend import ops
-from .inputs import as_model_input
+from .inputs import as_model_input, standardization_of
 from .kernels.softmax import softmax_forward_unchecked
 from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
-from .layers.activation import Activation
-from .layers.activations import ReLU, Softmax
-from .layers.linear import LinearLayer
+from .layers.activations import ReLU
 from .layers.dense import Dense
 from .layers.flatten import Flatten
-from .losses import CategoricalCrossentropy
+from .losses import loss_fusion
 from .stages import ConvPoolStage, DenseStage, FlattenStage, LayerStage, fuses_with_pool
 from .threads import share_cores
-
-
-def loss_fusion(layers, loss):
-    """How the loss meets the last layer.
-
-    Parameters
-    ----------
-    layers : list of Layer
-    loss : loss object
-
-    Returns
-    -------
-    str or None
-        ``"activation"`` (the last layer's softmax activation is fused into
-        the loss), ``"layer"`` (a trailing ``Softmax`` layer is), ``"logits"``
-        (the loss applies the softmax itself) or None (no fusion).
-    """
-    if not isinstance(loss, CategoricalCrossentropy):
-        return None
-    if loss.from_logits:
-        return "logits"
-    last = layers[-1]
-    if isinstance(last, LinearLayer) and isinstance(last.activation, Softmax):
-        return "activation"
-    if isinstance(last, Softmax) or (isinstance(last, Activation) and isinstance(last.activation, Softmax)):
-        return "layer"  # a Softmax layer, or Keras's Activation("softmax")
-    return None
 
 
 class Plan:
@@ -80,6 +51,7 @@ class Plan:
         self.stages = self._stages()
         self.head_buffers = {}
         self._rows = np.arange(0)
+        self.standardization, self.folded = None, True  # see with_input
 
     def _stages(self):
         layers, stages, index = self.layers, [], 0
@@ -104,6 +76,29 @@ class Plan:
             index += 1
         return stages
 
+    def with_input(self, preprocessing):
+        """Apply ``preprocessing``'s input standardisation from now on: folded into a first "valid"
+        ConvPoolStage's weights, else applied to each batch as it is assembled (:mod:`fastcnn.standardization`).
+
+        Parameters
+        ----------
+        preprocessing : fastcnn.records.Preprocessing or None
+
+        Returns
+        -------
+        Plan
+            The plan itself.
+        """
+        standardization = standardization_of(preprocessing)
+        if standardization is not None:
+            standardization.check_channels(self.layers[0].input_shape[-1])
+        first = self.stages[0]
+        self.folded = standardization is None or getattr(first, "folds_standardization", False)
+        if isinstance(first, ConvPoolStage):
+            first.standardization = standardization if self.folded else None
+        self.standardization = standardization
+        return self
+
     # -- one batch -----------------------------------------------------------------
     def batch_source(self, x, rows):
         """(array, rows) for the first stage: the data set itself when it can read it, else the batch.
@@ -124,10 +119,11 @@ class Plan:
         if hasattr(x, "base_rows"):  # a RowView: some rows of a larger array (a train/validation split)
             x, rows = x.base_rows(rows)
         dtype = self.parameters.params.dtype
-        if (first.reads_rows and isinstance(x, np.ndarray) and x.flags.c_contiguous
+        if (first.reads_rows and self.folded and isinstance(x, np.ndarray) and x.flags.c_contiguous
                 and x.dtype in (np.uint8, dtype)):
             return x, rows
-        return as_model_input(np.asarray(x[rows]), self.layers[0], dtype), np.arange(len(rows))
+        explicit = None if self.folded else self.standardization
+        return as_model_input(np.asarray(x[rows]), self.layers[0], dtype, explicit), np.arange(len(rows))
 
     def forward(self, x, rows, training):
         """The head for x[rows]: logits when the loss is fused, else the model's output.
@@ -198,7 +194,7 @@ class Plan:
         """
         for index in range(len(self.stages) - 1, -1, -1):
             d = self.stages[index].backward(d, need_input_gradient or index > 0)
-        return d
+        return d if self.folded or d is None else self.standardization.input_gradient(d)
 
     def outputs(self, head):
         """The model's outputs from :meth:`forward`'s head (the softmax, when it was left to the loss).
