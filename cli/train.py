@@ -14,16 +14,16 @@ from pathlib import Path
 import click
 
 import fastcnn
-from fastcnn.callbacks import CSVLogger, LearningRateScheduler, parse_schedule
+from fastcnn.callbacks import parse_schedule
 from fastcnn.data import load_dataset, stratified_split
-from fastcnn.records import DataSource, Preprocessing, Settings, Split, TrainingRecord
+from fastcnn.records import DataSource, Settings, Split, TrainingRecord
 from fastcnn.warmup import compile_for
 
-from .callbacks import (CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal,
-                        trim_csv_log)
+from .callbacks import Checkpointer, ResumableEarlyStopping
 from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_results import report_validation, save_results
+from .train_setup import input_preprocessing, resumed_run, training_callbacks, where_saved
 
 
 @click.command()
@@ -34,7 +34,11 @@ from .train_results import report_validation, save_results
               help="Adam's learning rate.")
 @click.option("--lr-schedule", default=None, metavar="SCHEDULE",
               help="Change the learning rate per epoch: 'cosine' (down to 0 at the last epoch) or "
-                   "'step:EVERY:FACTOR' (e.g. step:5:0.5 halves it every 5 epochs).")
+                   "'step:EVERY:FACTOR' (e.g. step:5:0.5 halves it every 5 epochs), either after 'warmup:W,' "
+                   "(e.g. warmup:2,cosine: up linearly to --learning-rate over W epochs first), or 'warmup:W'.")
+@click.option("--normalize", type=click.Choice(["none", "per-channel"]), default="none", show_default=True,
+              help="per-channel: the model sees (x/255 - mean) / std, with each channel's mean and std over the "
+                   "training split, stored in the model file (evaluate and predict apply them too).")
 @click.option("--early-stopping", type=click.IntRange(min=0), default=None, metavar="PATIENCE",
               help="Stop when val_loss has not improved for PATIENCE epochs, and keep the best epoch's weights.")
 @click.option("--csv-log", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -65,7 +69,7 @@ from .train_results import report_validation, save_results
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, early_stopping, csv_log, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
+          lr_schedule, normalize, early_stopping, csv_log, val_split, seed, crop, image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
@@ -118,7 +122,8 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
 
     if resume is None:
         model = model_to_train(start, size, dataset.class_names, seed)
-        model.class_names, model.preprocessing = dataset.class_names, Preprocessing(size, crop)
+        model.class_names = dataset.class_names
+        model.preprocessing = input_preprocessing(model, train_set.images, size, crop, normalize)
         model.compile(fastcnn.Adam(learning_rate), "categorical_crossentropy", ["categorical_accuracy", "auc"])
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"
                f"{', ' + settings.lr_schedule + ' schedule' if schedule else ''}), batch size {settings.batch_size}, "
@@ -154,91 +159,3 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     report_validation(record, val_set, early)
     record.seconds = round(time.perf_counter() - started, 2)
     save_results(model, record, out, val_set if validation is not None else None, plots)
-
-
-def resumed_run(directory):
-    """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume.
-
-    Parameters
-    ----------
-    directory : pathlib.Path
-        The checkpoint folder given to ``--resume``.
-
-    Returns
-    -------
-    model : fastcnn.Sequential
-        Compiled, with the weights and optimizer state after the last complete epoch.
-    record : fastcnn.records.TrainingRecord
-        The run's data, split, settings and history so far.
-    """
-    checkpoint = directory / CHECKPOINT_NAME
-    if not checkpoint.is_file():
-        raise UserError(f"no checkpoint to resume in {directory} (expected {checkpoint})")
-    model = fastcnn.load_model(checkpoint)
-    record = model.training_info
-    if record is None or None in (record.data, record.split, record.settings) or not record.settings.out \
-            or not model.compiled:
-        raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train")
-    done, epochs = record.epochs_done, record.settings.epochs
-    if record.stopped_early or done >= epochs:
-        why = f"early stopping ended it after epoch {done}" if record.stopped_early else f"all {epochs} epochs are done"
-        raise UserError(f"{checkpoint}: nothing to resume, {why}; the model is in {record.settings.out}")
-    click.echo(f"Resuming from {checkpoint}: {done} of {epochs} epochs done")
-    return model, record
-
-
-def training_callbacks(model, record, schedule, checkpoint_dir, resuming):
-    """The callbacks for ``fit``, in the order they run, and the StopOnSignal among them.
-
-    Parameters
-    ----------
-    model : fastcnn.Sequential
-    record : fastcnn.records.TrainingRecord
-        Its settings say which callbacks; the Recorder keeps it up to date.
-    schedule : callable or None
-        Epoch -> learning rate, for ``LearningRateScheduler``.
-    checkpoint_dir : pathlib.Path or None
-        Created if missing; None: no checkpoints.
-    resuming : bool
-        Restore early stopping's state and trim the CSV log to the checkpoint.
-
-    Returns
-    -------
-    callbacks : list of fastcnn.callbacks.Callback
-    stopper : StopOnSignal
-        The last of ``callbacks``.
-    """
-    settings, callbacks = record.settings, []
-    if schedule is not None:
-        callbacks.append(LearningRateScheduler(schedule))
-    early = None
-    if settings.early_stopping is not None:
-        early = ResumableEarlyStopping(settings.early_stopping)
-        if resuming:
-            early.resume(record.history, checkpoint_dir, model)
-        callbacks.append(early)
-    if settings.csv_log is not None:
-        if resuming:
-            trim_csv_log(settings.csv_log, record.epochs_done)
-        callbacks.append(CSVLogger(settings.csv_log, append=resuming))
-    callbacks.append(Recorder(record, early))
-    if checkpoint_dir is not None:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        callbacks.append(Checkpointer(checkpoint_dir, record, early))
-    stopper = StopOnSignal()
-    return callbacks + [stopper], stopper
-
-
-def where_saved(checkpointer):
-    """Where the last complete epoch is saved, in words.
-
-    Parameters
-    ----------
-    checkpointer : Checkpointer or None
-
-    Returns
-    -------
-    str
-    """
-    return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
-

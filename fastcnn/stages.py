@@ -38,7 +38,9 @@ class ConvPoolStage(Stage):
     It ``reads_rows``: as the first stage it takes the batch, uint8 pixels
     included, straight out of the data set (for pixels, the 1/255 goes into
     the kernel and no dx is computed).  With ``"same"`` padding it pads the
-    batch first.
+    batch first.  With "valid" padding, the plan may hand it the model's
+    input standardisation, which it folds into the weights it uses
+    (:mod:`fastcnn.standardization`).
 
     Parameters
     ----------
