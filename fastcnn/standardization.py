@@ -102,10 +102,10 @@ class Standardization:
             m2 += ((chunk - chunk_mean) ** 2).sum(axis=0) + delta ** 2 * (count * n / (count + n))
             mean += delta * (n / (count + n))
             count += n
-        std = np.sqrt(m2 / count)
-        std[std == 0] = 1.0
         scale = 255.0 if x.dtype == np.uint8 else 1.0
-        return cls(tuple(mean / scale), tuple(std / scale))
+        std = np.sqrt(m2 / count) / scale
+        std[std == 0] = 1.0
+        return cls(tuple(mean / scale), tuple(std))
 
     @classmethod
     def from_dict(cls, data):
