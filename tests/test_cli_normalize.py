@@ -111,3 +111,13 @@ def test_a_bad_normalize_value_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and "Invalid value for '--normalize'" in errors[0], result.output
+
+
+def test_fine_tuning_keeps_the_standardisation_its_weights_expect(labels_csv, tmp_path):
+    first = run("train", "--data", labels_csv, *OPTIONS, "--out", tmp_path / "first.npz")
+    assert first.exit_code == 0, first.output
+    tuned = run("train", "--data", labels_csv, "--model", tmp_path / "first.npz", "--epochs", 1, "--quiet",
+                "--no-plots", "--no-checkpoints", "--out", tmp_path / "tuned.npz")
+    assert tuned.exit_code == 0, tuned.output
+    before, after = (fastcnn.load_model(tmp_path / f"{name}.npz") for name in ("first", "tuned"))
+    assert after.preprocessing.normalize == before.preprocessing.normalize is not None
