@@ -16,7 +16,7 @@ import click
 import fastcnn
 from fastcnn.callbacks import parse_schedule
 from fastcnn.data import load_dataset, stratified_split
-from fastcnn.records import DataSource, Preprocessing, Settings, Split, TrainingRecord
+from fastcnn.records import DataSource, Settings, Split, TrainingRecord
 from fastcnn.warmup import compile_for
 
 from .callbacks import Checkpointer, ResumableEarlyStopping
@@ -24,7 +24,7 @@ from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
 from .train_results import report_validation, save_results, where_saved
-from .train_setup import resumed_run, training_callbacks
+from .train_setup import input_preprocessing, resumed_run, training_callbacks
 
 
 @click.command()
@@ -35,7 +35,11 @@ from .train_setup import resumed_run, training_callbacks
               help="Adam's learning rate.")
 @click.option("--lr-schedule", default=None, metavar="SCHEDULE",
               help="Change the learning rate per epoch: 'cosine' (down to 0 at the last epoch) or "
-                   "'step:EVERY:FACTOR' (e.g. step:5:0.5 halves it every 5 epochs).")
+                   "'step:EVERY:FACTOR' (e.g. step:5:0.5 halves it every 5 epochs), either after 'warmup:W,' "
+                   "(e.g. warmup:2,cosine: up linearly to --learning-rate over W epochs first), or 'warmup:W'.")
+@click.option("--normalize", type=click.Choice(["none", "per-channel"]), default="none", show_default=True,
+              help="per-channel: the model sees (x/255 - mean) / std, with each channel's mean and std over the "
+                   "training split, stored in the model file (evaluate and predict apply them too).")
 @click.option("--early-stopping", type=click.IntRange(min=0), default=None, metavar="PATIENCE",
               help="Stop when val_loss has not improved for PATIENCE epochs, and keep the best epoch's weights.")
 @click.option("--csv-log", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -76,8 +80,8 @@ from .train_setup import resumed_run, training_callbacks
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, early_stopping, csv_log, augment, tta, class_weight, label_smoothing, val_split, seed, crop,
-          image_size, model_source, out, checkpoint_dir,
+          lr_schedule, normalize, early_stopping, csv_log, augment, tta, class_weight, label_smoothing, val_split,
+          seed, crop, image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
@@ -134,7 +138,8 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
 
     if resume is None:
         model = model_to_train(start, size, dataset.class_names, seed)
-        model.class_names, model.preprocessing = dataset.class_names, Preprocessing(size, crop)
+        model.class_names = dataset.class_names
+        model.preprocessing = input_preprocessing(model, train_set.images, size, crop, normalize)
         model.compile(fastcnn.Adam(learning_rate), fastcnn.CategoricalCrossentropy(label_smoothing=label_smoothing),
                       ["categorical_accuracy", "balanced_accuracy", "auc"])
     click.echo(f"Model: {model.name}, {model.count_params():,} parameters; Adam({settings.learning_rate:g}"

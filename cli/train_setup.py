@@ -1,12 +1,43 @@
-"""How ``fastcnn train`` (``cli/train.py``) sets a run up: the checkpoint it
-resumes, the callbacks it hands ``fit``, and where the last epoch is saved."""
+"""What ``fastcnn train`` sets up before ``fit``: the run it resumes, the model's input preprocessing, the callbacks."""
 import click
 
 import fastcnn
 from fastcnn.callbacks import CSVLogger, LearningRateScheduler
+from fastcnn.records import Preprocessing
 
 from .callbacks import CHECKPOINT_NAME, Checkpointer, Recorder, ResumableEarlyStopping, StopOnSignal, trim_csv_log
 from .common import UserError
+
+
+def input_preprocessing(model, images, size, crop, normalize):
+    """The preprocessing a new run records: size and crop, and the input standardisation.
+
+    ``--normalize per-channel`` computes the training split's per-channel
+    mean and std (one streaming pass); without it, a model being fine-tuned
+    keeps the standardisation it was trained with (its weights expect it).
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+        The model about to be trained (its own ``preprocessing`` may be None).
+    images : ndarray or row source
+        The training split's images.
+    size : tuple of int
+        (H, W).
+    crop : float or None
+    normalize : {"none", "per-channel"}
+        The ``--normalize`` option.
+
+    Returns
+    -------
+    fastcnn.records.Preprocessing
+    """
+    if normalize == "per-channel":
+        standardization = fastcnn.Standardization.of(images)
+        click.echo(f"Inputs {standardization.describe()} (of the training split)")
+    else:
+        standardization = getattr(model.preprocessing, "normalize", None)
+    return Preprocessing(size, crop, normalize=standardization)
 
 
 def resumed_run(directory):

@@ -20,6 +20,7 @@ from .losses import CategoricalCrossentropy
 from .model import Sequential
 from .optimizers import SGD, Adam
 from .records import Preprocessing, TrainingRecord
+from .standardization import Standardization
 from .threads import get_num_threads, set_num_threads
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "Adam", "SGD", "CategoricalCrossentropy",
     "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
     "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
-    "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord",
+    "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord", "Standardization",
     "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
     "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
     "GlobalMaxPooling2D", "GlobalMaxPool2D",

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .augment import averaged_predictions
-from .inputs import as_model_input, check_count
+from .inputs import as_model_input, check_count, standardization_of
 
 
 def predict(model, x, batch_size=32, tta=False):
@@ -37,7 +37,8 @@ def predict(model, x, batch_size=32, tta=False):
             head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
             outputs[start:stop] = plan.outputs(head)
             continue
-        out = as_model_input(np.asarray(x[start:stop]), model.layers[0], model.dtype)
+        out = as_model_input(np.asarray(x[start:stop]), model.layers[0], model.dtype,
+                             standardization_of(model.preprocessing))
         for layer in model.layers:  # not compiled: layer by layer
             out = layer.forward(out, training=False)
         outputs[start:stop] = out

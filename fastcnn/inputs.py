@@ -80,13 +80,29 @@ def check_count(value, name, allow_zero=False):
     return int(value)
 
 
-def as_model_input(x, first_layer, dtype):
+def standardization_of(preprocessing):
+    """The input standardisation a model's preprocessing asks for.
+
+    Parameters
+    ----------
+    preprocessing : fastcnn.records.Preprocessing or None
+
+    Returns
+    -------
+    fastcnn.standardization.Standardization or None
+    """
+    return getattr(preprocessing, "normalize", None)
+
+
+def as_model_input(x, first_layer, dtype, standardization=None):
     """A batch as the first layer wants it.
 
     uint8 pixels mean x / 255 (like torchvision's ToTensor), so images can
     stay uint8 in memory (4x smaller): a first Conv2D reads them as they are
     (its kernel folds the 1/255 into the weights); any other first layer gets
     x / 255 as floats.  Float input is used as given, in the model's dtype.
+    With a ``standardization``, the batch is standardised to floats
+    ((x / 255 - mean) / std), whatever the first layer.
 
     Parameters
     ----------
@@ -94,12 +110,15 @@ def as_model_input(x, first_layer, dtype):
     first_layer : Layer
     dtype : numpy dtype
         The model's float dtype.
+    standardization : fastcnn.standardization.Standardization or None
 
     Returns
     -------
     ndarray
-        C-contiguous: uint8 for a first Conv2D, else ``dtype``.
+        C-contiguous: uint8 for a first Conv2D (without standardisation), else ``dtype``.
     """
+    if standardization is not None:
+        return standardization.apply(x, dtype)
     if x.dtype == np.uint8:
         if isinstance(first_layer, Conv2D):
             return np.ascontiguousarray(x)

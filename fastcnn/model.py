@@ -131,7 +131,7 @@ class Sequential(ModelWeights):
         backend = current_backend()
         if backend not in self._plans:
             self._plans[backend] = Plan(self.layers, self.loss, self._flat, fast=False)
-        return self._plans[backend]
+        return self._plans[backend].with_input(self.preprocessing)
 
     # -- one batch: forward, loss, backward, step ------------------------------------
     def check_data(self, x, y=None, name="x"):

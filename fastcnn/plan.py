@@ -1,27 +1,22 @@
 """How a compiled ``Sequential`` computes a batch: decided once, at ``compile``.
 
-A :class:`Plan` is the model's layers turned into stages
-(:mod:`fastcnn.stages`), plus the loss head.  ``Sequential.compile`` makes
-the fast plan, for the Numba kernels: a ``Conv2D`` followed by a 2x2
-``MaxPool2D`` becomes one fused stage, a ``Dense`` layer fuses its ReLU, and
-the stages call the private kernels with arrays made once per batch size, so
-a training step does no validation, no allocation and no decision that could
-have been made before.  Under ``fastcnn.use_backend("reference")`` the model
-makes a plain plan instead: one stage per layer, through the layers' own
-``forward``/``backward``, on the NumPy twins.  Both plans share the model's
-flat parameter and gradient buffers (:mod:`fastcnn.parameters`) and compute
-the same numbers up to round-off (the tests hold them equal).
+A :class:`Plan` is the model's layers turned into stages (:mod:`fastcnn.stages`)
+plus the loss head.  The fast plan (Numba kernels): a ``Conv2D`` followed by a
+2x2 ``MaxPool2D`` is one fused stage, a ``Dense`` fuses its ReLU, and the stages
+call the kernels with arrays made once per batch size, so a training step does
+no validation, allocation or decision that could have been made before.  Under
+``use_backend("reference")`` the plan is one stage per layer, on the NumPy twins.
+Both share the model's flat buffers (:mod:`fastcnn.parameters`) and agree to round-off.
 
-**The loss head.**  When the last layer ends in a softmax (its activation,
-or a ``Softmax`` layer) and the loss is categorical cross-entropy, the
-plan stops at the logits z and one fused kernel turns them into the loss,
-the probabilities and dL/dz = w (p - y) / N (:func:`loss_fusion` decides;
-w: the samples' class weights, 1 without them).
+**The loss head.**  When the last layer ends in a softmax and the loss is
+categorical cross-entropy, the plan stops at the logits z and one fused kernel
+gives the loss, the probabilities and dL/dz = w (p - y) / N (w: the samples'
+class weights, 1 without them; :func:`fastcnn.losses.loss_fusion` decides).
 """
 import numpy as np
 
 from .backend import ops
-from .inputs import as_model_input
+from .inputs import as_model_input, standardization_of
 from .kernels.softmax import softmax_forward_unchecked
 from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
 from .layers.activations import ReLU
@@ -52,6 +47,7 @@ class Plan:
         self.stages = self._stages()
         self.head_buffers = {}
         self._rows = np.arange(0)
+        self.standardization, self.folded = None, True  # see with_input
 
     def _stages(self):
         layers, stages, index = self.layers, [], 0
@@ -76,6 +72,29 @@ class Plan:
             index += 1
         return stages
 
+    def with_input(self, preprocessing):
+        """Apply ``preprocessing``'s input standardisation from now on: folded into a first "valid"
+        ConvPoolStage's weights, else applied to each batch as it is assembled (:mod:`fastcnn.standardization`).
+
+        Parameters
+        ----------
+        preprocessing : fastcnn.records.Preprocessing or None
+
+        Returns
+        -------
+        Plan
+            The plan itself.
+        """
+        standardization = standardization_of(preprocessing)
+        if standardization is not None:
+            standardization.check_channels(self.layers[0].input_shape[-1])
+        first = self.stages[0]
+        self.folded = standardization is None or getattr(first, "folds_standardization", False)
+        if isinstance(first, ConvPoolStage):
+            first.standardization = standardization if self.folded else None
+        self.standardization = standardization
+        return self
+
     # -- one batch -----------------------------------------------------------------
     def batch_source(self, x, rows):
         """(array, rows) for the first stage: the data set itself when it can read it, else the batch.
@@ -96,10 +115,11 @@ class Plan:
         if hasattr(x, "base_rows"):  # a RowView: some rows of a larger array (a train/validation split)
             x, rows = x.base_rows(rows)
         dtype = self.parameters.params.dtype
-        if (first.reads_rows and isinstance(x, np.ndarray) and x.flags.c_contiguous
+        if (first.reads_rows and self.folded and isinstance(x, np.ndarray) and x.flags.c_contiguous
                 and x.dtype in (np.uint8, dtype)):
             return x, rows
-        return as_model_input(np.asarray(x[rows]), self.layers[0], dtype), np.arange(len(rows))
+        explicit = None if self.folded else self.standardization
+        return as_model_input(np.asarray(x[rows]), self.layers[0], dtype, explicit), np.arange(len(rows))
 
     def forward(self, x, rows, training):
         """The head for x[rows]: logits when the loss is fused, else the model's output.
@@ -176,7 +196,7 @@ class Plan:
         """
         for index in range(len(self.stages) - 1, -1, -1):
             d = self.stages[index].backward(d, need_input_gradient or index > 0)
-        return d
+        return d if self.folded or d is None else self.standardization.input_gradient(d)
 
     def outputs(self, head):
         """The model's outputs from :meth:`forward`'s head (the softmax, when it was left to the loss).

@@ -2,9 +2,9 @@
 
 Two dataclasses, each validated and parsed here and nowhere else:
 
-* :class:`Preprocessing`: the image size, the centre crop and the pixel
-  scaling that turned image files into the model's input, so ``predict`` on
-  new files does exactly what training did;
+* :class:`Preprocessing`: the image size, the centre crop, the pixel scaling and
+  the input standardisation (:mod:`fastcnn.standardization`) that turned image
+  files into the model's input, so ``predict`` does exactly what training did;
 * :class:`TrainingRecord`: the data, the split, the settings, the epochs
   done and the history of a ``fastcnn train`` run (what ``evaluate`` needs to
   find the validation split again, and ``--resume`` to go on).
@@ -21,6 +21,7 @@ from .data.images import check_crop
 from .errors import InvalidArgumentError
 from .fields import json_object as _dict, number as _number, optional_str as _optional_str
 from .fields import positive_int as _positive_int
+from .standardization import Standardization
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,15 @@ class Preprocessing:
         The central fraction kept before resizing (``--crop``), or None.
     pixels : str
         How pixels reach the network; fastcnn models read ``"uint8 / 255"``.
+    normalize : Standardization or None
+        The per-channel standardisation the model applies after that
+        (``Standardization.of(x_train)``; ``--normalize per-channel``), or None.
     """
 
     image_size: tuple = (128, 128)
     crop: float = None
     pixels: str = "uint8 / 255"
+    normalize: Standardization = None
 
     def __post_init__(self):
         size = tuple(self.image_size)
@@ -48,6 +53,7 @@ class Preprocessing:
         object.__setattr__(self, "image_size", tuple(_positive_int(s, "image_size") for s in size))
         object.__setattr__(self, "crop", check_crop(self.crop))
         _optional_str(self.pixels, "pixels")
+        object.__setattr__(self, "normalize", Standardization.from_dict(self.normalize))
 
     @classmethod
     def from_dict(cls, data):
@@ -75,9 +81,10 @@ class Preprocessing:
         Returns
         -------
         dict
-            ``{"image_size": [height, width], "crop": float or None, "pixels": str}``.
+            ``{"image_size": [height, width], "crop": float or None, "pixels": str, "normalize": dict or None}``.
         """
-        return {"image_size": list(self.image_size), "crop": self.crop, "pixels": self.pixels}
+        return {"image_size": list(self.image_size), "crop": self.crop, "pixels": self.pixels,
+                "normalize": self.normalize.to_dict() if self.normalize is not None else None}
 
     def describe(self):
         """One line for ``fastcnn summary``.
@@ -87,7 +94,8 @@ class Preprocessing:
         str
         """
         crop = f", central {self.crop:g} kept" if self.crop is not None else ""
-        return f"resized to {self.image_size[0]}x{self.image_size[1]}{crop}, pixels {self.pixels}"
+        normalize = f", {self.normalize.describe()}" if self.normalize is not None else ""
+        return f"resized to {self.image_size[0]}x{self.image_size[1]}{crop}, pixels {self.pixels}{normalize}"
 
 
 @dataclass
@@ -132,7 +140,7 @@ class Settings:
     out: str = None
     early_stopping: int = None      # patience, or None
     csv_log: str = None
-    lr_schedule: str = None         # "cosine", "step:EVERY:FACTOR" or None
+    lr_schedule: str = None         # fastcnn.callbacks.parse_schedule's text, or None
     model: str = None               # the architecture (.json) or model file training started from, or None
     augment: str = None             # "dihedral", "flip" or None (fit's augment)
     class_weight: str = None        # as asked: "balanced", "NAME=W,..." or None

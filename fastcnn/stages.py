@@ -38,7 +38,9 @@ class ConvPoolStage(Stage):
     It ``reads_rows``: as the first stage it takes the batch, uint8 pixels
     included, straight out of the data set (for pixels, the 1/255 goes into
     the kernel and no dx is computed).  With ``"same"`` padding it pads the
-    batch first.
+    batch first.  With "valid" padding, the plan may hand it the model's
+    input standardisation, which it folds into the weights it uses
+    (:mod:`fastcnn.standardization`).
 
     Parameters
     ----------
@@ -66,6 +68,13 @@ class ConvPoolStage(Stage):
         self.pooled_shape = pool.output_shape(conv.output_shape(conv.input_shape))
         self.kernel_t = np.empty((KH, KW, conv.filters, C_in), dtype=dw.dtype)   # w transposed, for dx
         self.scaled_kernel = np.empty_like(dw)                                     # w / 255, for uint8 pixels
+        self.folded_bias = np.empty_like(db)                                       # b', standardising
+        self.standardization = None  # set by the plan: folded into the weights (fastcnn.standardization)
+
+    @property
+    def folds_standardization(self):
+        """True when an input standardisation can be folded into the weights ("valid" padding only)."""
+        return self.pads is None
 
     def make_buffers(self, n):
         pooled = np.empty((n,) + self.pooled_shape, dtype=self.dw.dtype)
@@ -77,24 +86,30 @@ class ConvPoolStage(Stage):
         if self.pads is not None:  # "same" padding: pad the batch (the reference model never does)
             x, rows = np.pad(x[rows], self.pads), np.arange(len(rows))
         b = self.buffers(len(rows))
-        kernel = self.conv.params["kernel"]
-        if x.dtype == np.uint8:  # (x / 255) * w == x * (w / 255)
+        kernel, bias = self.conv.params["kernel"], self.conv.params["bias"]
+        if self.standardization is not None:  # w' = w / (255 std), b' = b - sum w mean / std
+            kernel, bias = self.standardization.fold(kernel, bias, x.dtype == np.uint8, self.scaled_kernel,
+                                                     self.folded_bias)
+        elif x.dtype == np.uint8:  # (x / 255) * w == x * (w / 255)
             kernel = np.multiply(kernel, kernel.dtype.type(PIXEL_SCALE), out=self.scaled_kernel)
-        conv_pool.conv2d_relu_maxpool2d_forward_unchecked(x, rows, kernel, self.conv.params["bias"], self.SH,
-                                                          self.SW, self.relu, b["pooled"], b["argmax"])
+        conv_pool.conv2d_relu_maxpool2d_forward_unchecked(x, rows, kernel, bias, self.SH, self.SW, self.relu,
+                                                          b["pooled"], b["argmax"])
         self.x, self.rows = x, rows
         return b["pooled"]
 
     def backward(self, dpooled, need_dx):
         b = self.buffers(len(self.rows))
         need_dx = need_dx and self.x.dtype != np.uint8
-        if need_dx:
-            np.copyto(self.kernel_t, self.conv.params["kernel"].transpose(0, 1, 3, 2))
+        if need_dx:  # float input: dL/dx goes through the weights the forward used
+            kernel = self.conv.params["kernel"] if self.standardization is None else self.scaled_kernel
+            np.copyto(self.kernel_t, kernel.transpose(0, 1, 3, 2))
         dxp = b["dxp"] if need_dx else b["dxp"][:0]
         x_scale = self.dw.dtype.type(PIXEL_SCALE if self.x.dtype == np.uint8 else 1.0)
         conv_pool.conv2d_relu_maxpool2d_backward_unchecked(dpooled, b["pooled"], b["argmax"], self.x, self.rows,
                                                            self.kernel_t, x_scale, self.SH, self.SW, self.relu,
                                                            b["bounds"], b["parts"], self.dw, self.db, dxp)
+        if self.standardization is not None:  # dL/dw = (dL/dw' - mean dL/db) / std
+            self.standardization.unfold_gradient(self.dw, self.db)
         self.conv.grads["kernel"], self.conv.grads["bias"] = self.dw, self.db
         if not need_dx:
             return None

@@ -146,7 +146,7 @@ def test_schedules():
     assert parse_schedule("step:5:0.5", 0.1, 12)(5) == pytest.approx(0.05)
     assert parse_schedule("cosine", 0.1, 12)(12) == pytest.approx(0.0)
     for bad in ("linear", "step:0:0.5", "step:2", "step:x:0.5"):
-        with pytest.raises(InvalidArgumentError, match="must be 'cosine' or 'step:EVERY:FACTOR'"):
+        with pytest.raises(InvalidArgumentError, match="must be 'cosine', 'step:EVERY:FACTOR'"):
             parse_schedule(bad, 0.1, 12)
 
 

@@ -121,7 +121,7 @@ def test_resuming_early_stopping_is_bit_identical(straight, tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("args,message", [
-    (("--lr-schedule", "step:0:0.5"), "learning-rate schedule must be 'cosine' or 'step:EVERY:FACTOR'"),
+    (("--lr-schedule", "step:0:0.5"), "learning-rate schedule must be 'cosine', 'step:EVERY:FACTOR'"),
     (("--lr-schedule", "linear"), "learning-rate schedule must be"),
     (("--early-stopping", 2, "--val-split", 0), "--early-stopping watches val_loss: it needs a validation split"),
 ])

@@ -9,8 +9,8 @@ from .base import Callback, CallbackList, History
 from .checkpoint import ModelCheckpoint
 from .logging import CSVLogger
 from .monitor import EarlyStopping, MonitorCallback, ReduceLROnPlateau, TerminateOnNaN
-from .schedules import LearningRateScheduler, cosine_decay, parse_schedule, step_decay
+from .schedules import LearningRateScheduler, cosine_decay, linear_warmup, parse_schedule, step_decay
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN",
            "ModelCheckpoint", "CSVLogger", "LearningRateScheduler", "MonitorCallback", "cosine_decay",
-           "step_decay", "parse_schedule"]
+           "step_decay", "linear_warmup", "parse_schedule"]

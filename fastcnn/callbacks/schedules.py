@@ -1,4 +1,5 @@
-"""``LearningRateScheduler``, and two schedules to give it: cosine decay and step decay."""
+"""``LearningRateScheduler``, and the schedules to give it: cosine decay, step decay and a linear warm-up
+before either (all per epoch)."""
 import math
 
 from ..errors import InvalidArgumentError
@@ -86,14 +87,54 @@ def step_decay(initial, every, factor):
     return schedule
 
 
+def linear_warmup(peak, epochs, then=None):
+    """A schedule rising linearly to ``peak`` over ``epochs`` epochs, then ``then`` (epochs counted from there).
+
+    Epoch e < ``epochs`` gets peak (e + 1) / (epochs + 1), so the first epoch
+    already learns and the rate reaches ``peak`` at epoch ``epochs``, where
+    ``then`` starts (at its own epoch 0).  ``warmup:W,cosine`` over E epochs
+    is Keras's ``CosineDecay(initial_learning_rate=peak / (W + 1),
+    decay_steps=E - W, warmup_target=peak, warmup_steps=W)`` with one step per
+    epoch.
+
+    Parameters
+    ----------
+    peak : float
+        The rate at the end of the warm-up (``--learning-rate``).
+    epochs : int
+        The warm-up's length, W >= 1.
+    then : callable or None
+        ``then(epoch, lr)`` after the warm-up; None keeps ``peak``.
+
+    Returns
+    -------
+    callable
+        ``schedule(epoch, lr)`` for :class:`LearningRateScheduler`.
+    """
+
+    def schedule(epoch, lr=None):
+        if epoch < epochs:
+            return peak * (epoch + 1) / (epochs + 1)
+        return then(epoch - epochs, lr) if then is not None else peak
+
+    return schedule
+
+
 def parse_schedule(text, initial, epochs):
-    """A schedule from its command-line form: ``cosine`` or ``step:EVERY:FACTOR``.
+    """A schedule from its command-line form: ``cosine``, ``step:EVERY:FACTOR``, either after
+    ``warmup:W,`` (e.g. ``warmup:2,cosine``), or ``warmup:W`` alone.
+
+    ``cosine`` falls from ``initial`` at epoch 0 down a half cosine towards 0
+    at epoch ``epochs`` (Keras's ``CosineDecay(initial, decay_steps=epochs)``
+    with one step per epoch); ``warmup:W,`` first rises linearly to
+    ``initial`` over W epochs (:func:`linear_warmup`), then runs the rest
+    over the remaining ``epochs - W`` epochs.
 
     Parameters
     ----------
     text : str
     initial : float
-        The learning rate at epoch 0.
+        The learning rate at epoch 0, or the peak after a warm-up.
     epochs : int
         The run's length (cosine ends there).
 
@@ -101,6 +142,21 @@ def parse_schedule(text, initial, epochs):
     -------
     callable
     """
+    head, comma, rest = text.partition(",")
+    if head.startswith("warmup:"):
+        try:
+            warmup = int(head[len("warmup:"):])
+        except ValueError:
+            warmup = 0
+        if warmup >= 1 and not rest.startswith("warmup:"):
+            if warmup >= epochs:
+                raise InvalidArgumentError(f"a warm-up of {warmup} epochs needs more than {warmup} epochs, "
+                                           f"the run has {epochs}")
+            try:
+                then = parse_schedule(rest, initial, epochs - warmup) if comma else None
+            except InvalidArgumentError:
+                raise _bad_schedule(text) from None
+            return linear_warmup(initial, warmup, then)
     parts = text.split(":")
     if parts == ["cosine"]:
         return cosine_decay(initial, epochs)
@@ -111,5 +167,10 @@ def parse_schedule(text, initial, epochs):
             every, factor = 0, 0.0
         if every >= 1 and 0 < factor:
             return step_decay(initial, every, factor)
-    raise InvalidArgumentError(f"learning-rate schedule must be 'cosine' or 'step:EVERY:FACTOR' "
-                               f"(e.g. step:5:0.5), got {text!r}")
+    raise _bad_schedule(text)
+
+
+def _bad_schedule(text):
+    return InvalidArgumentError(f"learning-rate schedule must be 'cosine', 'step:EVERY:FACTOR' (e.g. step:5:0.5), "
+                                f"either after 'warmup:EPOCHS,' (e.g. warmup:2,cosine) or 'warmup:EPOCHS', "
+                                f"got {text!r}")

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..inputs import as_model_input
+from ..inputs import as_model_input, standardization_of
 from .evaluation import plot_prediction
 from .figures import pyplot, save_figure
 
@@ -30,14 +30,14 @@ def feature_maps(model, x):
     ----------
     model : Sequential
     x : ndarray, (H, W, C) or (N, H, W, C), uint8 or float
-        uint8 pixels mean x / 255, as in ``predict``.
+        uint8 pixels mean x / 255, standardised as the model's preprocessing says, as in ``predict``.
 
     Returns
     -------
     list of (Layer, ndarray)
         Each output is (N,) + the layer's output shape, in the model's dtype.
     """
-    out = as_model_input(_as_batch(model, x), model.layers[0], model.dtype)
+    out = as_model_input(_as_batch(model, x), model.layers[0], model.dtype, standardization_of(model.preprocessing))
     maps = []
     for layer in model.layers:
         out = layer.forward(out, training=False)
