@@ -24,7 +24,7 @@ from .models import model_to_train, starting_point
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
 from .train_results import report_validation, save_results, where_saved
-from .train_setup import input_preprocessing, resumed_run, training_callbacks
+from .train_setup import RECIPES, apply_recipe, input_preprocessing, resumed_run, training_callbacks
 
 
 @click.command()
@@ -48,6 +48,9 @@ from .train_setup import input_preprocessing, resumed_run, training_callbacks
               help="Train on a random exact view of every image: one of its 8 rotations by 90 degrees and mirror "
                    "images (dihedral, square images), or itself or its mirror image (flip).")
 @click.option("--tta", is_flag=True, help="Also report the validation scores averaged over the images' views.")
+@click.option("--recipe", type=click.Choice(sorted(RECIPES)), default="plain", show_default=True,
+              help="plain: the original Keras settings. strong: --normalize per-channel --learning-rate 0.003 "
+                   "--lr-schedule warmup:1,cosine --augment dihedral --tta (options given explicitly win).")
 @click.option("--class-weight", default=None, metavar="WEIGHTS",
               help="Weigh each image's loss by its class: 'balanced' (n / (classes * n_class) from the training "
                    "split) or NAME=WEIGHT,... (other classes 1), as Keras's class_weight.")
@@ -80,7 +83,7 @@ from .train_setup import input_preprocessing, resumed_run, training_callbacks
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
-          lr_schedule, normalize, early_stopping, csv_log, augment, tta, class_weight, label_smoothing, val_split,
+          lr_schedule, normalize, early_stopping, csv_log, augment, tta, recipe, class_weight, label_smoothing, val_split,
           seed, crop, image_size, model_source, out, checkpoint_dir,
           no_checkpoints, resume, quiet, plots, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
@@ -91,6 +94,10 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     """
     started = time.perf_counter()
     use_threads(threads)
+    chosen = apply_recipe(recipe, {"normalize": normalize, "learning_rate": learning_rate, "lr_schedule": lr_schedule,
+                                   "augment": augment, "tta": tta})
+    normalize, learning_rate, lr_schedule, augment, tta = (chosen[k] for k in ("normalize", "learning_rate",
+                                                                               "lr_schedule", "augment", "tta"))
     if resume is not None:
         if model_source is not None:
             raise UserError("--resume continues the checkpoint's own model: drop --model")
@@ -107,7 +114,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
             settings=Settings(epochs, batch_size, learning_rate, seed, str(out.resolve()), early_stopping,
                               None if csv_log is None else str(csv_log.resolve()), lr_schedule,
                               None if model_source is None else str(model_source.resolve()), augment=augment,
-                              class_weight=class_weight, label_smoothing=label_smoothing))
+                              class_weight=class_weight, label_smoothing=label_smoothing, recipe=recipe))
         checkpoint_dir = None if no_checkpoints else (checkpoint_dir or out.with_name(out.stem + ".checkpoints"))
     settings, out = record.settings, Path(record.settings.out)
     if out.suffix != ".npz":

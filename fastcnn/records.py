@@ -146,6 +146,7 @@ class Settings:
     class_weight: str = None        # as asked: "balanced", "NAME=W,..." or None
     class_weights: dict = None      # class name -> the loss weight used (absent classes: 1), or None
     label_smoothing: float = 0.0
+    recipe: str = "plain"           # --recipe: "plain" (the original's settings) or "strong"
 
     def __post_init__(self):
         _positive_int(self.epochs, "epochs")
@@ -153,7 +154,7 @@ class Settings:
         _number(self.learning_rate, "learning_rate", 0.0)
         if self.early_stopping is not None:
             _number(self.early_stopping, "early_stopping", 0)
-        for name in ("out", "csv_log", "lr_schedule", "model", "class_weight"):
+        for name in ("out", "csv_log", "lr_schedule", "model", "class_weight", "recipe"):
             _optional_str(getattr(self, name), name)
         check_augment(self.augment)
         for name, weight in _dict(self.class_weights, "class_weights").items():
