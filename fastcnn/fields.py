@@ -46,9 +46,8 @@ def optional_str(value, what):
 
     Parameters
     ----------
-    value : object
-    what : str
-        The field's name, for the message.
+    value, what
+        As for :func:`positive_int`.
 
     Returns
     -------
@@ -60,13 +59,12 @@ def optional_str(value, what):
 
 
 def json_object(value, what):
-    """``value`` if it is a dict ({} for None).
+    """``value`` if it is a dict ({} for None): a JSON object of the model file.
 
     Parameters
     ----------
-    value : object
-    what : str
-        The field's name, for the message.
+    value, what
+        As for :func:`positive_int`.
 
     Returns
     -------
