@@ -53,9 +53,7 @@ def optional_str(value, what):
     -------
     str or None
     """
-    if value is not None and not isinstance(value, str):
-        raise InvalidArgumentError(f"{what} must be text, got {value!r}")
-    return value
+    return _of_type(value, what, str, "text", None)
 
 
 def json_object(value, what):
@@ -70,8 +68,12 @@ def json_object(value, what):
     -------
     dict
     """
+    return _of_type(value, what, dict, "a JSON object", {})
+
+
+def _of_type(value, what, kind, described, missing):
     if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidArgumentError(f"{what} must be a JSON object, got {type(value).__name__}")
+        return missing
+    if not isinstance(value, kind):
+        raise InvalidArgumentError(f"{what} must be {described}, got {value!r}"[:200])
     return value
