@@ -5,6 +5,7 @@ import click
 import numpy as np
 
 from fastcnn import viz
+from fastcnn.evaluation import evaluate_outputs
 from fastcnn.metrics import auc_macro, balanced_accuracy, confusion_matrix, macro_f1, per_class_scores
 
 from .common import (data_options, echo_dataset, evaluation_data, picture_path,
@@ -38,8 +39,7 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
         if tta:
             click.echo(f"Test-time averaging over {views_in_words(model, dataset.images.shape[1:])}")
     y = dataset.one_hot()
-    logs = model.evaluate(dataset.images, y, batch_size=batch_size, tta=tta)
-    probabilities = model.predict(dataset.images, batch_size=batch_size, tta=tta)
+    logs, probabilities = evaluate_outputs(model, dataset.images, y, batch_size=batch_size, tta=tta)
     predicted = probabilities.argmax(axis=1)
     counts = confusion_matrix(dataset.labels, predicted, len(model.class_names))
     scores = per_class_scores(counts)

@@ -9,6 +9,22 @@ from fastcnn.keras.files import is_keras_file
 from .common import UserError
 
 
+def read_model(path, compile=True):
+    """A saved model, fastcnn's ``.npz`` or a Keras file (told apart by content), as it is.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    compile : bool, default True
+        As for :func:`fastcnn.load_model` and :func:`fastcnn.from_keras`.
+
+    Returns
+    -------
+    fastcnn.Sequential
+    """
+    return fastcnn.from_keras(path, compile=compile) if is_keras_file(path) else fastcnn.load_model(path, compile)
+
+
 def load_any_model(path, class_names=None):
     """A saved model: a fastcnn ``.npz``, or a Keras ``.keras``/``.h5`` file imported on the fly.
 
@@ -24,11 +40,10 @@ def load_any_model(path, class_names=None):
     fastcnn.Sequential
         Compiled; ``class_names`` set (None only for a fastcnn file saved without them).
     """
+    model = read_model(path)
     if not is_keras_file(path):
-        return fastcnn.load_model(path)
-    model = fastcnn.from_keras(path)
-    outputs = model.output_shape[-1]
-    if class_names is not None or outputs == len(fastcnn.GALAXY_CLASSES):
+        return model
+    if class_names is not None or model.output_shape[-1] == len(fastcnn.GALAXY_CLASSES):
         model.class_names = output_names(model, class_names, path)
     return model
 
@@ -96,7 +111,7 @@ def starting_point(path):
         return read_architecture(path)
     if not path.is_file():
         raise UserError(f"--model: file not found: {path}")
-    model = fastcnn.from_keras(path) if is_keras_file(path) else fastcnn.load_model(path)
+    model = read_model(path)
     shape = model.input_shape
     if len(shape) != 3 or shape[2] != 3 or shape[0] != shape[1]:
         raise UserError(f"--model takes input {shape}; fastcnn train feeds it square RGB images (H, H, 3)")
@@ -140,7 +155,7 @@ def summary_model(path, input_size, classes):
         architecture = read_architecture(path)
         shape = architecture.input_shape or (input_size, input_size, 3)
         return fastcnn.architectures.model_from_architecture(architecture, shape, seed=architecture.seed)
-    return fastcnn.from_keras(path, compile=False) if is_keras_file(path) else fastcnn.load_model(path)
+    return read_model(path, compile=False)
 
 
 def model_to_train(start, size, class_names, seed):

@@ -16,6 +16,7 @@ galaxy project, layer for layer::
 import json
 from pathlib import Path
 
+from .archive import first_line
 from .classes import GALAXY_CLASSES
 from .errors import FastcnnError, InvalidArgumentError
 from .keras.config import architecture_from_config
@@ -87,14 +88,14 @@ def read_architecture(path):
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise InvalidArgumentError(f"{path}: not valid JSON ({str(error).splitlines()[0]})") from None
+        raise InvalidArgumentError(f"{path}: not valid JSON ({first_line(error)})") from None
     try:
         return architecture_from_config(config, strict=True)
     except FastcnnError as error:
         raise InvalidArgumentError(f"{path}: {error}") from None
     except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError, RecursionError) as error:
         raise InvalidArgumentError(f"{path}: malformed architecture ({type(error).__name__}: "
-                                   f"{str(error).splitlines()[0] if str(error) else ''})") from None
+                                   f"{first_line(error)})") from None
 
 
 def model_from_architecture(architecture, input_shape, num_classes=None, seed=0):

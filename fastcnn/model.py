@@ -25,7 +25,7 @@ one stage per layer, on the NumPy twins.
 """
 import numpy as np
 
-from . import inference, summary, training
+from . import evaluation, inference, summary, training
 from .backend import current_backend
 from .build import assign_names, build_layers, check_layers, input_shape_of
 from .errors import NotBuiltError, ShapeError, TrainingDivergedError
@@ -220,6 +220,6 @@ class Sequential(ModelWeights):
 
     # -- many batches: the loop lives in fastcnn/training.py, the table in summary.py --
     fit = training.fit
-    evaluate = training.evaluate
+    evaluate = evaluation.evaluate
     predict = inference.predict
     summary = summary.print_summary

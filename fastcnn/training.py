@@ -1,4 +1,4 @@
-"""The training loop (``Sequential.fit``) and evaluation (``Sequential.evaluate``).
+"""The training loop (``Sequential.fit``); evaluation is in :mod:`fastcnn.evaluation`.
 
 ``fit`` checks its arguments once, then, for every epoch: draws a shuffled
 order, cuts it into batches, and for each batch asks the model's plan for one
@@ -17,6 +17,7 @@ from .callbacks.base import CallbackList, History
 from .errors import InvalidArgumentError, ShapeError, TrainingDivergedError
 from .inputs import check_count
 from .losses import class_sample_weights
+from .evaluation import check_verbose, evaluate
 from .progress import ProgressLogger, format_logs
 
 
@@ -69,8 +70,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     epochs = check_count(epochs, "epochs", allow_zero=True)
     initial_epoch = check_count(initial_epoch, "initial_epoch", allow_zero=True)
     batch_size = check_count(batch_size, "batch_size")
-    if verbose not in (0, 1, 2):
-        raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    check_verbose(verbose)
     augment = check_augment(augment, model.input_shape)
     x, y, x_val, y_val = _split(model, x, y, validation_data, validation_split)
     weights = class_sample_weights(class_weight, y)
@@ -181,54 +181,3 @@ def divergence(model, loss):
         return f"loss became {loss} (check the learning rate and the input scaling)"
     name = next(name for name, value, _ in model.parameters() if not np.isfinite(value).all())
     return f"weight {name} became NaN or infinite (lower the learning rate)"
-
-
-def evaluate(model, x, y, batch_size=32, verbose=0, tta=False):
-    """``{"loss": ..., <metric>: ...}`` of ``model`` over the whole of (x, y); see :meth:`fastcnn.Sequential.evaluate`.
-
-    Parameters
-    ----------
-    model : Sequential
-        Compiled; ``self`` when called as ``model.evaluate``.
-    x : ndarray or row source, (N, H, W, C_in) float or uint8
-    y : ndarray, (N, classes)
-        One-hot labels.
-    batch_size : int, default 32
-    verbose : {0, 1, 2}, default 0
-        1 or 2 prints the logs in one line.
-    tta : bool, default False
-        Score the outputs averaged over the images' exact rotations and mirror images
-        (``predict(..., tta=True)``); the loss is then the loss function of those averages.
-
-    Returns
-    -------
-    dict
-        Metric name -> float.
-    """
-    model.require_compiled()
-    x, y = model.check_data(x, y)
-    batch_size = check_count(batch_size, "batch_size")
-    if verbose not in (0, 1, 2):
-        raise InvalidArgumentError(f"verbose must be 0, 1 or 2, got {verbose!r}")
-    if tta:
-        probabilities = model.predict(x, batch_size=batch_size, tta=True)
-        logs = {"loss": model.loss.forward(np.asarray(y, dtype=probabilities.dtype), probabilities) if len(x) else 0.0}
-    else:
-        logs, probabilities = _evaluate_batches(model, x, y, batch_size)
-    logs.update({name: fn(y, probabilities) for name, fn in model.metrics})
-    if verbose:
-        print(format_logs(logs))
-    return logs
-
-
-def _evaluate_batches(model, x, y, batch_size):
-    """({"loss": mean loss}, probabilities) of x, batch by batch through the plan."""
-    plan = model.plan()
-    loss_sum = 0.0
-    probabilities = np.empty(y.shape, dtype=model.dtype)
-    for start in range(0, len(x), batch_size):
-        stop = min(start + batch_size, len(x))
-        head = plan.forward(*plan.batch_source(x, np.arange(start, stop)), training=False)
-        loss, probabilities[start:stop], _ = plan.loss_head(head, y[start:stop])
-        loss_sum += loss * (stop - start)
-    return {"loss": loss_sum / max(len(x), 1)}, probabilities

@@ -31,24 +31,31 @@ def one_line_error(result, pattern):
     assert re.search(pattern, lines[0]), lines[0]
 
 
-@pytest.fixture
-def shapes_csv(tmp_path):
-    """30 small PNG images of 3 classes that are easy to tell apart, plus labels.csv."""
+def write_shapes(folder, blue=0):
+    """30 small PNG images of 3 classes that are easy to tell apart, and their labels.csv, in ``folder``;
+    ``blue`` is added to every pixel's blue channel (channels of different means)."""
     rng = np.random.default_rng(0)
-    (tmp_path / "imgs").mkdir()
+    (folder / "imgs").mkdir()
     rows = [("file", "label")]
     for i in range(30):
         label = ("dark", "red", "bright")[i % 3]
         pixels = rng.integers(0, 40, (24, 24, 3), dtype=np.uint8)
+        pixels[..., 2] += blue
         if label == "red":
             pixels[6:18, 6:18, 0] = 220
         elif label == "bright":
             pixels[4:20, 4:20] = 250
-        Image.fromarray(pixels).save(tmp_path / "imgs" / f"{i}.png")
+        Image.fromarray(pixels).save(folder / "imgs" / f"{i}.png")
         rows.append((f"imgs/{i}.png", label))
-    with open(tmp_path / "labels.csv", "w", newline="") as f:
+    with open(folder / "labels.csv", "w", newline="") as f:
         csv.writer(f).writerows(rows)
-    return tmp_path / "labels.csv"
+    return folder / "labels.csv"
+
+
+@pytest.fixture
+def shapes_csv(tmp_path):
+    """30 small PNG images of 3 classes that are easy to tell apart, plus labels.csv."""
+    return write_shapes(tmp_path)
 
 
 @pytest.fixture

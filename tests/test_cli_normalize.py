@@ -1,5 +1,4 @@
 """``fastcnn train --normalize per-channel``: the statistics it stores, and every command applying them."""
-import csv
 import json
 import os
 import signal
@@ -7,12 +6,12 @@ import signal
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 import fastcnn
 from fastcnn.data import decode_image, load_dataset, stratified_split
 from fastcnn_cli import callbacks as cli_callbacks
 from fastcnn_cli.main import cli
+from tests.test_cli import write_shapes
 
 OPTIONS = ("--image-size", 24, "--epochs", 3, "--batch-size", 4, "--learning-rate", 0.01, "--normalize",
            "per-channel", "--lr-schedule", "warmup:1,cosine", "--quiet", "--no-plots")
@@ -30,22 +29,7 @@ def run(*args):
 @pytest.fixture
 def labels_csv(tmp_path):
     """30 small PNG images of 3 classes whose channels differ in mean and spread."""
-    rng = np.random.default_rng(0)
-    (tmp_path / "imgs").mkdir()
-    rows = [("file", "label")]
-    for i in range(30):
-        label = ("dark", "red", "bright")[i % 3]
-        pixels = rng.integers(0, 40, (24, 24, 3), dtype=np.uint8)
-        pixels[..., 2] += 100
-        if label == "red":
-            pixels[6:18, 6:18, 0] = 220
-        elif label == "bright":
-            pixels[4:20, 4:20] = 250
-        Image.fromarray(pixels).save(tmp_path / "imgs" / f"{i}.png")
-        rows.append((f"imgs/{i}.png", label))
-    with open(tmp_path / "labels.csv", "w", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return tmp_path / "labels.csv"
+    return write_shapes(tmp_path, blue=100)
 
 
 def explicit(model, pixels):

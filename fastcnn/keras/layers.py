@@ -20,6 +20,7 @@ Each :class:`Spec` sorts a Keras class's arguments into three kinds:
 """
 from typing import NamedTuple
 
+from ..archive import first_line
 from ..errors import InvalidArgumentError
 from ..layers import LAYER_TYPES
 
@@ -139,15 +140,13 @@ def layer_from_keras(description, strict, position):
             raise InvalidArgumentError(f"{where}: unknown argument {key!r}")
     if isinstance(config.get("name"), str):
         arguments["name"] = config["name"]
-    if class_name == "LeakyReLU" and "alpha" in arguments:  # Keras 2's name for negative_slope
-        arguments.setdefault("negative_slope", arguments.pop("alpha"))
     axis = arguments.get("axis")
     if class_name == "BatchNormalization" and isinstance(axis, list) and len(axis) == 1:
         arguments["axis"] = axis[0]  # Keras 2 writes the built layer's axis as a list, [3]
     try:
         return LAYER_TYPES[spec.target].from_config(arguments)
     except (TypeError, ValueError) as error:
-        raise InvalidArgumentError(f"{where}: {str(error).splitlines()[0] if str(error) else error!r}") from None
+        raise InvalidArgumentError(f"{where}: {first_line(error)}") from None
 
 
 def _check_origin(description, class_name, where):
