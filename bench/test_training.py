@@ -41,3 +41,19 @@ def test_train_epoch(benchmark, data, runner, batch_size):
     peer = PEERS[runner](SEED, THREADS)
     benchmark.pedantic(peer.train_epoch, args=(xf, y, batch_size), rounds=ROUNDS, warmup_rounds=1)
     record(benchmark, images=len(x))
+
+
+@pytest.mark.parametrize("augment", [None, "flip", "dihedral"])
+def test_train_epoch_augmented(benchmark, data, augment):
+    """One uint8 epoch at batch 5 with each augmentation: the target is dihedral within 10% of None.
+
+    For a ratio that survives a noisy machine, compare interleaved runs in one process instead:
+    ``python -m bench.augment_speed`` (docs/experiments/gz1.md quotes it)."""
+    pixels, x, y = data
+    benchmark.group = f"train one epoch of {len(x)} {pixels} uint8 images, batch 5, augmentation"
+    model = fastcnn.galaxy_classifier(seed=SEED)
+    model.compile(fastcnn.Adam(1e-3), "categorical_crossentropy", ["categorical_accuracy", "auc"])
+    model.fit(x[:10], y[:10], epochs=1, batch_size=5, verbose=0, augment=augment)
+    benchmark.pedantic(model.fit, args=(x, y), kwargs=dict(epochs=1, batch_size=5, verbose=0, augment=augment),
+                       rounds=ROUNDS, warmup_rounds=1)
+    record(benchmark, images=len(x))

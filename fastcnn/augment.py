@@ -10,9 +10,12 @@ are not square.
 
 * ``fit(..., augment=...)``: a :class:`BatchAugmenter` draws one view per
   image of every batch from the model's own generator (``augment_rng``,
-  saved in the model file, so ``--resume`` stays bit-identical) and gathers
-  the batch straight out of the data set into one reused buffer: the data
-  set is never copied, and uint8 pixels stay uint8.
+  saved in the model file, so ``--resume`` stays bit-identical).  The
+  model's first layer reads each view straight out of the data set when it
+  can (a fused Conv2D + MaxPool2D with "valid" padding: the view is only
+  another order of reading the same pixels, so no batch is copied at all);
+  otherwise :func:`gather_views` gathers the batch into one reused buffer.
+  Either way the data set is never copied, and uint8 pixels stay uint8.
 * ``predict(..., tta=True)`` and ``evaluate(..., tta=True)``: the model's
   outputs (its softmax) averaged over the views of :func:`tta_views`.
 """
@@ -47,53 +50,63 @@ def check_augment(augment, input_shape=None):
     return augment
 
 
-def _gather(x, index, views, buffers):
-    """The views of x[index] in a buffer of ``buffers`` (one per dtype, made once), read straight out of x."""
+def gather_views(x, index, views, buffers):
+    """The views of x[index] in a reused buffer, read straight out of x (:func:`fastcnn.kernels.dihedral_batch`).
+
+    Parameters
+    ----------
+    x : ndarray or row source, (N_total, H, W, C)
+        Uint8, float32 and float64 arrays are read in place; anything else
+        (a file on disk) is read for these rows only.
+    index : ndarray of int, (N,)
+    views : ndarray of int64, (N,)
+    buffers : dict
+        The caller's buffers, one per dtype; made or enlarged here as needed.
+
+    Returns
+    -------
+    ndarray, (N, H, W, C), x's dtype (others: float32)
+        A view of the buffer: overwritten by the next call with these buffers.
+    """
     source, rows = x.base_rows(index) if hasattr(x, "base_rows") else (x, index)
     if not (isinstance(source, np.ndarray) and source.flags.c_contiguous and source.dtype in _GATHERED):
         source = np.asarray(x[index])  # a file on disk: only this batch is read
         source, rows = (source if source.dtype in _GATHERED else source.astype(np.float32)), np.arange(len(index))
-    if source.dtype not in buffers:
-        buffers[source.dtype] = np.empty((buffers["size"],) + source.shape[1:], dtype=source.dtype)
-    out = buffers[source.dtype][:len(index)]
-    dihedral_batch_unchecked(np.ascontiguousarray(source), np.asarray(rows, dtype=np.int64), views, out)
+    buffer = buffers.get(source.dtype)
+    if buffer is None or len(buffer) < len(index) or buffer.shape[1:] != source.shape[1:]:
+        buffer = buffers[source.dtype] = np.empty((len(index),) + source.shape[1:], dtype=source.dtype)
+    out = buffer[:len(index)]
+    dihedral_batch_unchecked(source, np.asarray(rows, dtype=np.int64), views, out)
     return out
 
 
 class BatchAugmenter:
-    """Assembles ``fit``'s augmented batches: one random view per image, into a reused buffer.
+    """Draws ``fit``'s augmentation: one random view per image of each batch.
 
     Parameters
     ----------
     augment : {"dihedral", "flip"}
-    batch_size : int
-        The largest batch; the buffer holds that many images.
     rng : numpy.random.Generator
         Draws the views (the model's ``augment_rng``, or one seeded by ``fit``'s ``seed``).
     """
 
-    def __init__(self, augment, batch_size, rng):
+    def __init__(self, augment, rng):
         self.views, self.rng = VIEWS[augment], rng
-        self.buffers = {"size": batch_size}
-        self.rows = np.arange(batch_size)
 
-    def batch(self, x, index):
-        """(batch, rows) for :meth:`fastcnn.plan.Plan.train_step`: the augmented images x[index] and 0..N-1.
+    def draw(self, n):
+        """One random view for each of a batch's n images.
 
         Parameters
         ----------
-        x : ndarray or row source, (N_total, H, W, C)
-        index : ndarray of int, (N,)
-            The batch's rows in ``x``.
+        n : int
+            The batch size N.
 
         Returns
         -------
-        batch : ndarray, (N, H, W, C), x's dtype (uint8 stays uint8)
-            A view of the reused buffer: overwritten by the next batch.
-        rows : ndarray, (N,)
+        ndarray of int64, (N,)
+            For :meth:`fastcnn.plan.Plan.train_step` (its ``views``).
         """
-        views = self.views[self.rng.integers(0, len(self.views), size=len(index))]
-        return _gather(x, index, views, self.buffers), self.rows[:len(index)]
+        return self.views[self.rng.integers(0, len(self.views), size=n)]
 
 
 def tta_views(model, input_shape):
@@ -133,10 +146,10 @@ def averaged_predictions(model, x, batch_size):
         raise InvalidArgumentError("tta averages probabilities, but this model outputs logits (from_logits=True)")
     views = tta_views(model, x.shape[1:])
     total = np.zeros((len(x),) + model.output_shape, dtype=model.dtype)
-    buffers = {"size": batch_size}
+    buffers = {}
     for start in range(0, len(x), batch_size):
         index = np.arange(start, min(start + batch_size, len(x)))
         for view in views:
-            batch = _gather(x, index, np.full(len(index), view), buffers)
+            batch = gather_views(x, index, np.full(len(index), view), buffers)
             total[start:start + len(index)] += model.predict(batch, batch_size=len(index))
     return total / np.asarray(len(views), dtype=total.dtype)

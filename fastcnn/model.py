@@ -215,7 +215,8 @@ class Sequential(ModelWeights):
         """
         x, y = self.check_data(x, y)
         plan = self.plan()
-        loss, probabilities, _ = plan.loss_head(plan.forward(*plan.batch_source(x, np.arange(len(x))), False), y)
+        head = plan.forward(*plan.batch_source(x, np.arange(len(x))), training=False)
+        loss, probabilities, _ = plan.loss_head(head, y)
         return {"loss": loss, **{name: fn(y, probabilities) for name, fn in self.metrics}}
 
     # -- many batches: the loop lives in fastcnn/training.py, the table in summary.py --

@@ -15,15 +15,14 @@ class weights, 1 without them; :func:`fastcnn.losses.loss_fusion` decides).
 """
 import numpy as np
 
+from .augment import gather_views
 from .backend import ops
 from .inputs import as_model_input, standardization_of
 from .kernels.softmax import softmax_forward_unchecked
 from .kernels.softmax_cross_entropy import softmax_cross_entropy_unchecked
-from .layers.activations import ReLU
-from .layers.dense import Dense
-from .layers.flatten import Flatten
+from .fusion import fuse_stages
 from .losses import loss_fusion
-from .stages import ConvPoolStage, DenseStage, FlattenStage, LayerStage, fuses_with_pool
+from .stages import ConvPoolStage
 from .threads import share_cores
 
 
@@ -44,33 +43,11 @@ class Plan:
     def __init__(self, layers, loss, parameters, fast=True):
         self.layers, self.loss, self.parameters, self.fast = layers, loss, parameters, fast
         self.fusion = loss_fusion(layers, loss)
-        self.stages = self._stages()
+        self.stages = fuse_stages(layers, self.fusion, parameters, fast)
         self.head_buffers = {}
         self._rows = np.arange(0)
+        self.gathered = {}  # the batch buffers of gather_views, one per dtype
         self.standardization, self.folded = None, True  # see with_input
-
-    def _stages(self):
-        layers, stages, index = self.layers, [], 0
-        # a softmax fused into the loss: the last layer stops at its logits, or is skipped
-        last = len(layers) - (1 if self.fusion == "layer" else 0)
-        while index < last:
-            layer = layers[index]
-            is_last = index == last - 1
-            grads = {key: self.parameters.gradient_of(layer, key) for key in layer.params}
-            if self.fast and index + 1 < last and fuses_with_pool(layer, layers[index + 1]):
-                stages.append(ConvPoolStage(layer, layers[index + 1], grads["kernel"], grads["bias"]))
-                index += 2
-                continue
-            logits_only = is_last and self.fusion == "activation"
-            if self.fast and isinstance(layer, Dense) and (layer.activation is None or logits_only
-                                                           or isinstance(layer.activation, ReLU)):
-                stages.append(DenseStage(layer, grads["kernel"], grads["bias"]))
-            elif self.fast and isinstance(layer, Flatten):
-                stages.append(FlattenStage())
-            else:
-                stages.append(LayerStage(layer, grads, linear=logits_only))
-            index += 1
-        return stages
 
     def with_input(self, preprocessing):
         """Apply ``preprocessing``'s input standardisation from now on: folded into a first "valid"
@@ -96,8 +73,8 @@ class Plan:
         return self
 
     # -- one batch -----------------------------------------------------------------
-    def batch_source(self, x, rows):
-        """(array, rows) for the first stage: the data set itself when it can read it, else the batch.
+    def batch_source(self, x, rows, views=None):
+        """(array, rows, views) for the first stage: the data set itself when it can read it, else the batch.
 
         Parameters
         ----------
@@ -105,28 +82,37 @@ class Plan:
             The whole data set.
         rows : ndarray of int, (N,)
             The batch's row numbers in ``x``.
+        views : ndarray of int64, (N,), optional
+            ``fit``'s augmentation: sample i is view ``views[i]`` of x[rows[i]] (:mod:`fastcnn.augment`).
 
         Returns
         -------
         source, rows : ndarray
             ``x`` uncopied (or the array a RowView views) and the batch's rows in it, or the batch and 0..N-1.
+        views : ndarray or None
+            For a first stage that reads the views in place; else None (the views were gathered into the batch).
         """
-        first = self.stages[0]
         if hasattr(x, "base_rows"):  # a RowView: some rows of a larger array (a train/validation split)
             x, rows = x.base_rows(rows)
-        dtype = self.parameters.params.dtype
-        if (first.reads_rows and self.folded and isinstance(x, np.ndarray) and x.flags.c_contiguous
-                and x.dtype in (np.uint8, dtype)):
-            return x, rows
+        if views is not None and not (self._reads_in_place(x) and getattr(self.stages[0], "reads_views", False)):
+            x, rows, views = gather_views(x, rows, views, self.gathered), np.arange(len(rows)), None
+        if self._reads_in_place(x):
+            return x, rows, views
         explicit = None if self.folded else self.standardization
-        return as_model_input(np.asarray(x[rows]), self.layers[0], dtype, explicit), np.arange(len(rows))
+        batch = as_model_input(np.asarray(x[rows]), self.layers[0], self.parameters.params.dtype, explicit)
+        return batch, np.arange(len(rows)), None
 
-    def forward(self, x, rows, training):
-        """The head for x[rows]: logits when the loss is fused, else the model's output.
+    def _reads_in_place(self, x):
+        """True when the first stage can read its batches straight out of the data set ``x``."""
+        return (self.stages[0].reads_rows and self.folded and isinstance(x, np.ndarray) and x.flags.c_contiguous
+                and x.dtype in (np.uint8, self.parameters.params.dtype))
+
+    def forward(self, x, rows, views=None, training=False):
+        """The head for x[rows] (their views, with ``views``): logits when the loss is fused, else the model's output.
 
         Parameters
         ----------
-        x, rows : ndarray
+        x, rows, views : ndarray
             As :meth:`batch_source` returns them.
         training : bool
 
@@ -137,8 +123,8 @@ class Plan:
         """
         share_cores()  # fewer threads while other programs keep cores busy (fastcnn.threads)
         h = x
-        for stage in self.stages:
-            h = stage.forward(h, rows, training)
+        for index, stage in enumerate(self.stages):
+            h = stage.forward(h, rows, training) if index or views is None else stage.forward(h, rows, training, views)
             rows = self._every_row(len(h))
         return h
 
@@ -217,7 +203,7 @@ class Plan:
         softmax_forward_unchecked(head, p)
         return p
 
-    def train_step(self, x, rows, y, optimizer, sample_weight=None):
+    def train_step(self, x, rows, y, optimizer, sample_weight=None, views=None):
         """One optimizer step on x[rows]; returns (loss, probabilities, number of non-finite weights).
 
         Nothing is updated when the loss is not finite.
@@ -230,6 +216,8 @@ class Plan:
         optimizer : Optimizer
         sample_weight : ndarray, (N,) float64, optional
             As for :meth:`loss_head`.
+        views : ndarray of int64, (N,), optional
+            As for :meth:`batch_source`.
 
         Returns
         -------
@@ -238,7 +226,7 @@ class Plan:
             The predictions made before the step.
         not_finite : int
         """
-        head = self.forward(*self.batch_source(x, rows), training=True)
+        head = self.forward(*self.batch_source(x, rows, views), training=True)
         loss, probabilities, d_head = self.loss_head(head, y, sample_weight)
         if not np.isfinite(loss):
             return loss, probabilities, 0

@@ -80,34 +80,56 @@ class ConvPoolStage(Stage):
         pooled = np.empty((n,) + self.pooled_shape, dtype=self.dw.dtype)
         bounds, parts = conv_pool.backward_workspace(n, self.pooled_shape[0], self.dw.shape, False, pooled.dtype)
         return {"pooled": pooled, "argmax": np.empty(pooled.shape, np.uint8), "bounds": bounds, "parts": parts,
-                "dxp": np.empty((n,) + self.padded_shape, dtype=pooled.dtype)}
+                "dxp": np.empty((n,) + self.padded_shape, dtype=pooled.dtype),
+                "views": np.zeros(n, np.int64)}  # every sample as it is
 
-    def forward(self, x, rows, training):
+    @property
+    def reads_views(self):
+        """True when :meth:`forward` can read turned or mirrored views in place ("valid" padding only)."""
+        return self.pads is None
+
+    def forward(self, x, rows, training, views=None):
+        """The pooled output for the batch x[rows]; with ``views`` (only if :attr:`reads_views`), of their views.
+
+        Parameters
+        ----------
+        x, rows, training
+            As for :meth:`fastcnn.stage.Stage.forward`.
+        views : ndarray of int64, (N,), optional
+            Sample i is view ``views[i]`` of x[rows[i]] (:mod:`fastcnn.kernels.dihedral`), read in place.
+
+        Returns
+        -------
+        ndarray, (N, PH, PW, C_out)
+        """
         if self.pads is not None:  # "same" padding: pad the batch (the reference model never does)
             x, rows = np.pad(x[rows], self.pads), np.arange(len(rows))
         b = self.buffers(len(rows))
+        views = b["views"] if views is None else views
         kernel, bias = self.conv.params["kernel"], self.conv.params["bias"]
         if self.standardization is not None:  # w' = w / (255 std), b' = b - sum w mean / std
             kernel, bias = self.standardization.fold(kernel, bias, x.dtype == np.uint8, self.scaled_kernel,
                                                      self.folded_bias)
         elif x.dtype == np.uint8:  # (x / 255) * w == x * (w / 255)
             kernel = np.multiply(kernel, kernel.dtype.type(PIXEL_SCALE), out=self.scaled_kernel)
-        conv_pool.conv2d_relu_maxpool2d_forward_unchecked(x, rows, kernel, bias, self.SH, self.SW, self.relu,
+        conv_pool.conv2d_relu_maxpool2d_forward_unchecked(x, rows, views, kernel, bias, self.SH, self.SW, self.relu,
                                                           b["pooled"], b["argmax"])
-        self.x, self.rows = x, rows
+        self.x, self.rows, self.views = x, rows, views
         return b["pooled"]
 
     def backward(self, dpooled, need_dx):
         b = self.buffers(len(self.rows))
         need_dx = need_dx and self.x.dtype != np.uint8
+        if need_dx and self.views is not b["views"]:
+            raise ValueError("the input gradient of turned or mirrored views is not computed")
         if need_dx:  # float input: dL/dx goes through the weights the forward used
             kernel = self.conv.params["kernel"] if self.standardization is None else self.scaled_kernel
             np.copyto(self.kernel_t, kernel.transpose(0, 1, 3, 2))
         dxp = b["dxp"] if need_dx else b["dxp"][:0]
         x_scale = self.dw.dtype.type(PIXEL_SCALE if self.x.dtype == np.uint8 else 1.0)
         conv_pool.conv2d_relu_maxpool2d_backward_unchecked(dpooled, b["pooled"], b["argmax"], self.x, self.rows,
-                                                           self.kernel_t, x_scale, self.SH, self.SW, self.relu,
-                                                           b["bounds"], b["parts"], self.dw, self.db, dxp)
+                                                           self.views, self.kernel_t, x_scale, self.SH, self.SW,
+                                                           self.relu, b["bounds"], b["parts"], self.dw, self.db, dxp)
         if self.standardization is not None:  # dL/dw = (dL/dw' - mean dL/db) / std
             self.standardization.unfold_gradient(self.dw, self.db)
         self.conv.grads["kernel"], self.conv.grads["bias"] = self.dw, self.db

@@ -76,7 +76,7 @@ def fit(model, x, y, epochs=1, batch_size=32, validation_data=None, validation_s
     weights = class_sample_weights(class_weight, y)
     rng = np.random.default_rng(seed) if seed is not None else model.shuffle_rng
     augmenter = None if augment is None else BatchAugmenter(
-        augment, batch_size, np.random.default_rng([seed, 3]) if seed is not None else model.augment_rng)
+        augment, np.random.default_rng([seed, 3]) if seed is not None else model.augment_rng)
     if epochs > initial_epoch:
         model.augment = augment
     steps = math.ceil(len(x) / batch_size)
@@ -138,9 +138,9 @@ def _epoch(model, data, order, shuffle, batch_size, epoch, callbacks, progress, 
             index = np.sort(index)  # same batch, but reads stay sequential (memmaps)
         y_batch = np.asarray(y[index])
         callbacks.on_train_batch_begin(step)
-        source, rows = (x, index) if augmenter is None else augmenter.batch(x, index)
-        loss, probs, not_finite = plan.train_step(source, rows, y_batch, model.optimizer,
-                                                  None if weights is None else weights[index])
+        views = None if augmenter is None else augmenter.draw(len(index))
+        loss, probs, not_finite = plan.train_step(x, index, y_batch, model.optimizer,
+                                                  None if weights is None else weights[index], views)
         if not math.isfinite(loss) or not_finite:
             callbacks.on_train_batch_end(step, {"loss": loss})
             if not_finite == 0 and model.stop_training:  # TerminateOnNaN: stop, nothing was updated

@@ -4,10 +4,11 @@ import pytest
 
 import fastcnn
 from fastcnn.architectures import galaxy_classifier
-from fastcnn.augment import BatchAugmenter, tta_views
+from fastcnn.augment import BatchAugmenter, gather_views, tta_views
 from fastcnn.data.disk import RowView
 from fastcnn.errors import InvalidArgumentError, ModelFileError, ShapeError
 from fastcnn.records import Settings
+from fastcnn.stages import ConvPoolStage
 from tests.helpers import rewrite_model_file
 
 RNG = np.random.default_rng(0)
@@ -54,14 +55,44 @@ def test_training_on_a_row_view_reads_the_same_batches_as_on_the_array():
     np.testing.assert_array_equal(weights(on_array), weights(on_view))
 
 
-def test_the_augmenter_draws_views_into_a_reused_buffer_in_the_data_dtype():
-    augmenter = BatchAugmenter("flip", 4, np.random.default_rng(0))
-    first, rows = augmenter.batch(X, np.array([3, 7, 8, 9]))
-    assert first.dtype == np.uint8 and first.shape == (4, 24, 24, 3) and rows.tolist() == [0, 1, 2, 3]
-    for n, row in enumerate([3, 7, 8, 9]):
-        assert np.array_equal(first[n], X[row]) or np.array_equal(first[n], X[row, :, ::-1])
-    second, _ = augmenter.batch(X, np.array([0, 1]))
-    assert np.shares_memory(first, second)
+def test_the_augmenter_draws_one_view_per_image_from_its_generator():
+    augmenter = BatchAugmenter("flip", np.random.default_rng(0))
+    views = augmenter.draw(50)
+    assert views.dtype == np.int64 and views.shape == (50,) and set(views.tolist()) == {0, 4}
+    again = BatchAugmenter("flip", np.random.default_rng(0)).draw(50)
+    np.testing.assert_array_equal(views, again)
+    assert set(BatchAugmenter("dihedral", np.random.default_rng(1)).draw(400).tolist()) == set(range(8))
+
+
+def test_gather_views_reuses_its_buffer_in_the_data_dtype():
+    buffers = {}
+    first = gather_views(X, np.array([3, 7, 8, 9]), np.array([0, 4, 1, 6]), buffers)
+    assert first.dtype == np.uint8 and first.shape == (4, 24, 24, 3)
+    np.testing.assert_array_equal(first[1], X[7, :, ::-1])
+    np.testing.assert_array_equal(first[2], np.rot90(X[8]))
+    second = gather_views(X, np.array([0, 1]), np.array([0, 0]), buffers)
+    assert np.shares_memory(first, second) and np.array_equal(second, X[:2])
+    as_float = gather_views(X.astype(np.float64), np.array([2]), np.array([2]), buffers)
+    assert as_float.dtype == np.float64 and np.array_equal(as_float[0], np.rot90(X[2], 2))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("augment", ["flip", "dihedral"])
+def test_views_read_in_place_train_exactly_as_gathered_batches(monkeypatch, dtype, augment):
+    """The fused first stage reads each view out of the data set; gathering the views first is the same,
+    bit for bit (only the addresses read differ, not the arithmetic)."""
+    x = X if dtype == np.uint8 else (X / np.float32(255)).astype(np.float32)
+    in_place = model()
+    in_place.fit(x, Y, epochs=2, batch_size=4, verbose=0, augment=augment)
+    source, _, views = in_place.plan().batch_source(x, np.array([0, 1]), np.array([3, 5]))
+    assert source is x and views.tolist() == [3, 5]  # the in-place path was the one taken
+    monkeypatch.setattr(ConvPoolStage, "reads_views", property(lambda stage: False))
+    gathered = model()
+    gathered.fit(x, Y, epochs=2, batch_size=4, verbose=0, augment=augment)
+    source, _, views = gathered.plan().batch_source(x, np.array([0, 1]), np.array([3, 5]))
+    assert source is not x and views is None
+    np.testing.assert_array_equal(weights(in_place), weights(gathered))
+    assert not np.array_equal(weights(in_place), weights(model()))  # it trained
 
 
 @pytest.mark.parametrize("augment,count", [(None, 8), ("dihedral", 8), ("flip", 2)])

@@ -7,7 +7,7 @@ import fastcnn
 from fastcnn import (Adam, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sequential)
 from fastcnn.errors import ModelFileError
 from fastcnn.gradcheck import check_model
-from fastcnn.plan import DenseStage, FlattenStage, LayerStage
+from fastcnn.stages import DenseStage, FlattenStage, LayerStage
 from fastcnn.warmup import compile_for
 from tests.helpers import FD_TOLERANCE, rewrite_model_file
 

@@ -38,8 +38,9 @@ def test_every_kernel_uses_the_shared_jit_options():
     # the Adam step, the softmax row that softmax and the fused loss share, and the fused
     # kernels' three inline helpers (add_tap, finish_window, gate_window); batch normalization's
     # training forward, inference and fused backward with the per-channel column sums and the row
-    # normalisation they share, dropout's forward and backward, and the dihedral views' gather
-    assert len(found) == 29 + 5 + 2 + 3 + 1
+    # normalisation they share, dropout's forward and backward, the dihedral views' gather and
+    # view_strides, where a view's pixels lie (the gather and the fused kernels share it)
+    assert len(found) == 29 + 5 + 2 + 3 + 2
     for name, dispatcher in found.items():
         for option, value in JIT_OPTIONS.items():
             if option == "cache":  # not a target option: it installs an on-disk cache

@@ -9,7 +9,7 @@ from fastcnn import (Adam, CategoricalCrossentropy, Conv2D, Dense, Flatten, MaxP
                      Softmax)
 from fastcnn import ELU, Activation, LeakyReLU
 from fastcnn.data.disk import RowView
-from fastcnn.plan import ConvPoolStage, DenseStage, FlattenStage, LayerStage
+from fastcnn.stages import ConvPoolStage, DenseStage, FlattenStage, LayerStage
 
 ARCHITECTURES = {
     # the reference model's shape: every stage fused
@@ -133,14 +133,20 @@ def test_batches_are_read_in_place_from_arrays_and_row_views():
     model, x, y = model_and_data("conv-pool", n=12)
     plan = model.plan()
     rows = np.array([1, 4, 9])
-    source, source_rows = plan.batch_source(x, rows)
-    assert source is x and np.array_equal(source_rows, rows)
+    source, source_rows, views = plan.batch_source(x, rows)
+    assert source is x and np.array_equal(source_rows, rows) and views is None
     view = RowView(x, np.arange(12)[::-1])
-    source, source_rows = plan.batch_source(view, rows)
+    source, source_rows, _ = plan.batch_source(view, rows)
     assert source is x and np.array_equal(source_rows, [10, 7, 2])
+    # augmented: the fused first stage reads the views in place too
+    source, source_rows, views = plan.batch_source(view, rows, np.array([1, 4, 7]))
+    assert source is x and np.array_equal(source_rows, [10, 7, 2]) and views.tolist() == [1, 4, 7]
     # float64 data for a float32 model, or a first layer that is not a conv: a converted copy
-    source, source_rows = plan.batch_source(x.astype(np.float64), rows)
+    source, source_rows, views = plan.batch_source(x.astype(np.float64), rows)
     assert source.dtype == np.float32 and source.shape[0] == 3 and np.array_equal(source_rows, [0, 1, 2])
+    # ... with its views gathered into it
+    source, _, views = plan.batch_source(x.astype(np.float64), rows, np.array([2, 0, 0]))
+    assert views is None and np.array_equal(source[0], np.rot90(x[1], 2).astype(np.float32))
     # training through a RowView equals training on the copied rows
     copied = model_and_data("conv-pool", n=12)[0]
     history = model.fit(view, y[::-1], epochs=2, batch_size=4, verbose=0)

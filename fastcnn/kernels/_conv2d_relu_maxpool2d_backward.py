@@ -5,6 +5,7 @@ from numba import prange
 from .._jit import LANES, chunk_bounds, inline_helper, parallel_kernel
 from ._prefetch import prefetch_item
 from ._stack import stack_array
+from ._views import view_strides
 
 #: running sums of one pool window: (dy, dx, channel in the block of LANES)
 WINDOW = (2, 2, LANES)
@@ -13,9 +14,12 @@ BLOCK = (LANES,)
 
 
 @parallel_kernel
-def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w_t, x_scale, SH, SW, relu, bounds,
-                                              parts, dw, db, dxp):
+def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, views, w_t, x_scale, SH, SW, relu,
+                                              bounds, parts, dw, db, dxp):
     """Fill dw, db and (if it is not empty) dxp from dL/d pooled.
+
+    x, rows and views are the forward's: sample i is view ``views[i]`` of
+    x[rows[i]], read through the view's strides as the forward reads it.
 
     Work items are (sample, pooled row) pairs, i = item // PH; chunk c takes
     items bounds[c] .. bounds[c+1]-1 in order and sums its dw and db into its
@@ -33,6 +37,8 @@ def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w
     """
     N, PH, PW, C_out = dpooled.shape
     KH, KW, _, C_in = w_t.shape
+    H, W = x.shape[1], x.shape[2]
+    flat = x.reshape(x.size)
     n_chunks = len(bounds) - 1
     zero = dw.dtype.type(0)  # made once: written inside the loop, it costs the loop half its speed
     for chunk in prange(n_chunks):
@@ -46,8 +52,9 @@ def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w
         for item in range(bounds[chunk], bounds[chunk + 1]):
             i = item // PH
             ph = item - i * PH
-            n = np.uint64(rows[i])  # unsigned indices, as in the forward kernel
-            prefetch_item(x, rows, item + 1, PH, SH, KH)
+            origin, row_step, col_step = view_strides(views[i], H, W, C_in)
+            base = rows[i] * (H * W * C_in) + origin
+            prefetch_item(x, rows, views, item + 1, PH, SH, KH)
             for pw in range(0, PW, 2):  # two windows at a time, as in the forward kernel
                 qw = min(pw + 1, PW - 1)
                 for block in range(C_out // LANES):
@@ -71,13 +78,15 @@ def conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, x, rows, w
                                 for j in range(LANES):
                                     tap[j] = dw_tap[c0 + j]
                                 for dy in range(2):
-                                    top = np.uint64((2 * ph + dy) * SH + kh)
+                                    # the view's pixel for conv column 0, as in the forward kernel;
+                                    # unsigned indices (never negative), as there
+                                    at = base + ((2 * ph + dy) * SH + kh) * row_step + kw * col_step + ci
                                     for dx in range(2):
-                                        value = dw.dtype.type(x[n, top, np.uint64((2 * pw + dx) * SW + kw), ci])
+                                        value = dw.dtype.type(flat[np.uint64(at + (2 * pw + dx) * SW * col_step)])
                                         for j in range(LANES):  # vectorised: one SIMD multiply-add
                                             tap[j] += value * dz[dy, dx, j]
                                     for dx in range(2):
-                                        value = dw.dtype.type(x[n, top, np.uint64((2 * qw + dx) * SW + kw), ci])
+                                        value = dw.dtype.type(flat[np.uint64(at + (2 * qw + dx) * SW * col_step)])
                                         for j in range(LANES):
                                             tap[j] += value * dq[dy, dx, j]
                                 for j in range(LANES):

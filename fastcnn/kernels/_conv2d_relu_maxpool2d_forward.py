@@ -5,19 +5,25 @@ from numba import prange
 from .._jit import LANES, inline_helper, parallel_kernel
 from ._prefetch import prefetch_item
 from ._stack import stack_array
+from ._views import view_strides
 
 #: running sums of one pool window: (dy, dx, channel in the block of LANES)
 WINDOW = (2, 2, LANES)
 
 
 @parallel_kernel
-def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled, argmax):
+def conv2d_relu_maxpool2d_forward_unchecked(x, rows, views, w, b, SH, SW, relu, pooled, argmax):
     """Fill ``pooled`` (N, PH, PW, C_out) and ``argmax`` (same shape, uint8).
 
-    Sample i of the batch is x[rows[i]]: the first layer reads its batch
-    straight out of the whole data set (no copy), later layers pass
-    rows = 0..N-1.  x is already padded (and for uint8 pixels, w is already
-    divided by 255); C_out is a multiple of LANES.
+    Sample i of the batch is view ``views[i]`` (0..7, 0 = as it is; see
+    :mod:`fastcnn.kernels.dihedral`) of x[rows[i]]: the first layer reads
+    its batch straight out of the whole data set (no copy), turned or
+    mirrored as ``fit(augment=...)`` drew it (no gathered copy either);
+    later layers pass rows = 0..N-1 and views 0.  The view's pixel
+    (r, c, ci) is the flat element base + r row_step + c col_step + ci
+    (:func:`fastcnn.kernels._views.view_strides`).  x is C-contiguous and
+    already padded (and for uint8 pixels, w is already divided by 255);
+    C_out is a multiple of LANES.
 
     Parallel over (sample, pooled row) pairs: N * PH of them, so even a batch
     of 5 splits evenly over the threads.  Along the row, windows go four at a
@@ -36,12 +42,15 @@ def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled,
     """
     N, PH, PW, C_out = pooled.shape
     KH, KW, C_in, _ = w.shape
+    H, W = x.shape[1], x.shape[2]
+    flat = x.reshape(x.size)
     zero = pooled.dtype.type(0)  # made once, outside the loops (see the backward kernel)
     for item in prange(N * PH):
         i = item // PH
         ph = item - i * PH
-        n = np.uint64(rows[i])  # unsigned indices: see "top" below
-        prefetch_item(x, rows, item + 1, PH, SH, KH)
+        origin, row_step, col_step = view_strides(views[i], H, W, C_in)
+        base = rows[i] * (H * W * C_in) + origin
+        prefetch_item(x, rows, views, item + 1, PH, SH, KH)
         z = stack_array(WINDOW, pooled.dtype)
         u = stack_array(WINDOW, pooled.dtype)
         v = stack_array(WINDOW, pooled.dtype)
@@ -61,14 +70,12 @@ def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled,
                     for kw in range(KW):
                         for ci in range(C_in):
                             for dy in range(2):
-                                # np.uint64: numba lets a negative index count from the end, so it
-                                # checks every signed index it cannot prove >= 0; an unsigned one
-                                # it does not (the bits are the same: free, and ~20% faster)
-                                top = np.uint64((2 * ph + dy) * SH + kh)
-                                add_tap(z, x, n, top, pw, SW, kh, kw, ci, dy, w, c0)
-                                add_tap(u, x, n, top, pu, SW, kh, kw, ci, dy, w, c0)
-                                add_tap(v, x, n, top, pv, SW, kh, kw, ci, dy, w, c0)
-                                add_tap(q, x, n, top, pq, SW, kh, kw, ci, dy, w, c0)
+                                # the tap's pixel in the window's top-left conv output (column 0)
+                                tap = base + ((2 * ph + dy) * SH + kh) * row_step + kw * col_step + ci
+                                add_tap(z, flat, tap, pw, SW, col_step, kh, kw, ci, dy, w, c0)
+                                add_tap(u, flat, tap, pu, SW, col_step, kh, kw, ci, dy, w, c0)
+                                add_tap(v, flat, tap, pv, SW, col_step, kh, kw, ci, dy, w, c0)
+                                add_tap(q, flat, tap, pq, SW, col_step, kh, kw, ci, dy, w, c0)
                 finish_window(z, pooled, argmax, i, ph, pw, c0, relu, zero)
                 finish_window(u, pooled, argmax, i, ph, pu, c0, relu, zero)
                 finish_window(v, pooled, argmax, i, ph, pv, c0, relu, zero)
@@ -76,25 +83,29 @@ def conv2d_relu_maxpool2d_forward_unchecked(x, rows, w, b, SH, SW, relu, pooled,
 
 
 @inline_helper
-def add_tap(window, x, n, top, p, SW, kh, kw, ci, dy, w, c0):
+def add_tap(window, flat, tap, p, SW, col_step, kh, kw, ci, dy, w, c0):
     """Add one tap's products to row dy of window p's running sums.
 
     window[dy, dx, j] += x[n, top, (2 p + dx) SW + kw, ci] * w[kh, kw, ci, c0 + j]
     for dx in 0, 1 and j over the block of LANES channels (one SIMD
-    multiply-add per pixel).  Pasted into the kernel by numba (``inline_helper``).
+    multiply-add per pixel), x being the sample's view: its pixel is
+    flat[tap + (2 p + dx) SW col_step].  Pasted into the kernel by numba
+    (``inline_helper``).
 
     Parameters
     ----------
     window : ndarray, (2, 2, LANES)
         The window's running sums (a stack array of the kernel); updated.
-    x : ndarray, (N_data, Hp, Wp, C_in)
-        The padded input; ``n`` (np.uint64) picks the sample.
-    n, top : np.uint64
-        Sample and input row (top = (2 ph + dy) SH + kh).
+    flat : ndarray, (N_data Hp Wp C_in,)
+        The padded input, flat.
+    tap : int
+        Where the tap reads for conv column 0: base + top row_step + kw col_step + ci.
     p : int
         The pooled column of the window.
-    SW, kh, kw, ci, dy : int
-        Column stride, the tap, and the window row.
+    SW, col_step : int
+        Column stride; the view's step from one column to the next in ``flat``.
+    kh, kw, ci, dy : int
+        The tap, and the window row.
     w : ndarray, (KH, KW, C_in, C_out)
     c0 : int
         First channel of the block.
@@ -104,7 +115,10 @@ def add_tap(window, x, n, top, p, SW, kh, kw, ci, dy, w, c0):
     None
     """
     for dx in range(2):
-        value = window.dtype.type(x[n, top, np.uint64((2 * p + dx) * SW + kw), ci])
+        # np.uint64: numba lets a negative index count from the end, so it checks every signed
+        # index it cannot prove >= 0; an unsigned one it does not (the bits are the same: free,
+        # and ~20% faster).  The sum is never negative, whatever the signs of the steps.
+        value = window.dtype.type(flat[np.uint64(tap + (2 * p + dx) * SW * col_step)])
         for j in range(LANES):  # vectorised: one SIMD multiply-add
             window[dy, dx, j] += value * w[kh, kw, ci, c0 + j]
 

@@ -48,6 +48,7 @@ from ._conv2d_relu_maxpool2d_forward import conv2d_relu_maxpool2d_forward_unchec
 from ._conv_arguments import conv_arguments, output_size, pad_channels
 from ._validate import expect_shape, float_array, same_dtype
 from .conv2d import PIXEL_SCALE
+from .dihedral import check_dihedral, dihedral_batch
 
 __all__ = ["conv2d_relu_maxpool2d_forward", "conv2d_relu_maxpool2d_backward", "pooled_size", "backward_workspace",
            "conv2d_relu_maxpool2d_forward_unchecked", "conv2d_relu_maxpool2d_backward_unchecked"]
@@ -69,7 +70,34 @@ def pooled_size(OH, OW):
     return OH // 2, OW // 2
 
 
-def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
+def viewed_input(x, views, padding):
+    """(x, views) for the kernels: both checked (views of 0 for None); with "same" padding, the views gathered.
+
+    Padding is added to the view, not to the stored image (the two differ
+    where the padding is uneven), so with "same" padding the views are
+    gathered into a new batch, which the kernels then read as it is.
+
+    Parameters
+    ----------
+    x : ndarray, (N, H, W, C_in)
+    views : array_like of int, (N,), or None
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    x : ndarray
+        As given (checked by :func:`conv_arguments` next) when views is None.
+    views : ndarray of int64, (N,), or None
+    """
+    if views is None:
+        return x, None
+    x, _, views = check_dihedral(x, np.arange(len(x)), views)
+    if padding == "same":
+        return dihedral_batch(x, np.arange(len(x)), views), np.zeros(len(x), np.int64)
+    return x, views
+
+
+def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True, views=None):
     """``maxpool2x2(relu(conv2d(x, w, b)))`` and which pixel of each window won.
 
     Parameters
@@ -81,6 +109,9 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
     padding : {"valid", "same"}
     relu : bool, default True
         False pools the convolution's raw output.
+    views : array_like of int, (N,), optional
+        Sample n is view ``views[n]`` of x[n] (0..7, :mod:`fastcnn.kernels.dihedral`),
+        read in place, as ``fit(augment=...)`` reads its batches; None: every sample as it is.
 
     Returns
     -------
@@ -88,7 +119,9 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
     argmax : ndarray, (N, PH, PW, C_out) uint8
         2 dy + dx of each window's first maximum.
     """
+    x, views = viewed_input(x, views, padding)
     xp, w, b, (SH, SW), _ = conv_arguments(x, w, b, strides, padding)
+    views = np.zeros(len(xp), np.int64) if views is None else views
     OH, OW = output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
     PH, PW = pooled_size(OH, OW)
     if PH < 1 or PW < 1:
@@ -100,15 +133,15 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
     argmax = np.empty(shape, dtype=np.uint8)
     if xp.dtype == np.uint8:
         w_lanes = w_lanes * w.dtype.type(PIXEL_SCALE)  # (x / 255) * w == x * (w / 255)
-    conv2d_relu_maxpool2d_forward_unchecked(xp, np.arange(len(xp)), w_lanes, b_lanes, SH, SW, bool(relu), pooled,
-                                            argmax)
+    conv2d_relu_maxpool2d_forward_unchecked(xp, np.arange(len(xp)), views, w_lanes, b_lanes, SH, SW, bool(relu),
+                                            pooled, argmax)
     if w_lanes.shape[3] != C_out:
         pooled, argmax = np.ascontiguousarray(pooled[..., :C_out]), np.ascontiguousarray(argmax[..., :C_out])
     return pooled, argmax
 
 
 def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, padding="valid", relu=True,
-                                   need_dx=True):
+                                   need_dx=True, views=None):
     """Gradients of :func:`conv2d_relu_maxpool2d_forward` given dL/d pooled.
 
     Parameters
@@ -121,6 +154,8 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
         The forward's arguments (a uint8 ``x`` means x / 255).
     need_dx : bool, default True
         False skips dL/dx (a uint8 ``x`` has none).
+    views : array_like of int, (N,), optional
+        The forward's views; with views, pass need_dx=False (dL/dx would be that of the views).
 
     Returns
     -------
@@ -128,7 +163,11 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
         As :func:`fastcnn.kernels.conv2d_backward` returns them: dL/dx (None without ``need_dx``),
         dL/dw and dL/db.
     """
+    if need_dx and views is not None:
+        raise ShapeError("with views, dL/dx is that of the views, not of x: pass need_dx=False")
+    x, views = viewed_input(x, views, padding)
     xp, w, _, (SH, SW), (pad_top, pad_left) = conv_arguments(x, w, None, strides, padding)
+    views = np.zeros(len(xp), np.int64) if views is None else views
     N, H, W, _ = x.shape
     OH, OW = output_size(xp.shape[1], xp.shape[2], w.shape[0], w.shape[1], SH, SW)
     PH, PW = pooled_size(OH, OW)
@@ -151,7 +190,7 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
     dxp = np.empty(xp.shape if need_dx else (0, 1, 1, 1), dtype=w.dtype)
     x_scale = w.dtype.type(PIXEL_SCALE if xp.dtype == np.uint8 else 1.0)
     w_t = np.ascontiguousarray(w_lanes.transpose(0, 1, 3, 2))
-    conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, xp, np.arange(N), w_t, x_scale, SH, SW,
+    conv2d_relu_maxpool2d_backward_unchecked(dpooled, pooled, argmax, xp, np.arange(N), views, w_t, x_scale, SH, SW,
                                              bool(relu), bounds, parts, dw, db, dxp)
     dx = np.ascontiguousarray(dxp[:, pad_top:pad_top + H, pad_left:pad_left + W, :]) if need_dx else None
     return dx, np.ascontiguousarray(dw[..., :C_out]), db[:C_out].copy()

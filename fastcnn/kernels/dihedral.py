@@ -21,6 +21,7 @@ from numba import prange
 from .._jit import parallel_kernel
 from ..errors import ShapeError
 from ._validate import FLOAT_DTYPES
+from ._views import view_strides
 
 
 @parallel_kernel
@@ -29,13 +30,13 @@ def dihedral_batch_unchecked(x, rows, views, out):
 
     The source pixel of output (i, j) is an affine function of (i, j) (the
     table in the module docstring), so each output row walks its source
-    with a constant step: the kernel sets (p0, pi, pj, q0, qi, qj) per view,
-    with p = p0 + pi i + pj j and q = q0 + qi i + qj j, and copies on flat
-    views of the two images.  Where the step is one pixel forwards (views 0
-    and 6) a whole row is one contiguous copy; elsewhere pixels go one by
-    one, an RGB pixel's three values written out (about 20 us for a batch
-    of five 128x128 images, against about 110 us for the plain loop over
-    (i, j, c) with the view decided per pixel).
+    with a constant step: :func:`fastcnn.kernels._views.view_strides` gives
+    the view's origin, row step and column step on the flat image, and the
+    kernel copies on flat views of the two images.  Where the step is one
+    pixel forwards (views 0 and 6) a whole row is one contiguous copy;
+    elsewhere pixels go one by one, an RGB pixel's three values written out
+    (about 20 us for a batch of five 128x128 images, against about 110 us for
+    the plain loop over (i, j, c) with the view decided per pixel).
 
     Parameters
     ----------
@@ -47,23 +48,11 @@ def dihedral_batch_unchecked(x, rows, views, out):
     """
     N, H, W, C = out.shape
     for n in prange(N):  # (per image: splitting (image, row) pairs over the threads measured slower)
-        v = views[n]
-        k = v & 3
-        if k == 0:
-            p0, pi, pj, q0, qi, qj = 0, 1, 0, 0, 0, 1
-        elif k == 1:
-            p0, pi, pj, q0, qi, qj = 0, 0, 1, W - 1, -1, 0
-        elif k == 2:
-            p0, pi, pj, q0, qi, qj = H - 1, -1, 0, W - 1, 0, -1
-        else:
-            p0, pi, pj, q0, qi, qj = H - 1, 0, -1, 0, 1, 0
-        if v >= 4:  # mirrored first: q <- W-1-q
-            q0, qi, qj = W - 1 - q0, -qi, -qj
+        origin, row_step, step = view_strides(views[n], H, W, C)
         source = x[rows[n]].reshape(H * W * C)
         target = out[n].reshape(H * W * C)
-        step = (pj * W + qj) * C  # from one output pixel of a row to the next, in the source
         for i in range(H):
-            s = ((p0 + pi * i) * W + q0 + qi * i) * C
+            s = origin + i * row_step
             d = i * W * C
             if step == C:  # the source row runs forwards: one contiguous copy
                 target[d:d + W * C] = source[s:s + W * C]

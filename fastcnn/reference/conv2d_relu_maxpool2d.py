@@ -10,7 +10,9 @@ backward.
 """
 import numpy as np
 
+from ..errors import ShapeError
 from .conv2d import conv2d_backward, conv2d_forward
+from .dihedral import dihedral_batch
 
 
 def _windows(z):
@@ -20,7 +22,7 @@ def _windows(z):
     return z[:, :2 * PH, :2 * PW].reshape(N, PH, 2, PW, 2, C).transpose(0, 1, 3, 5, 2, 4).reshape(N, PH, PW, C, 4)
 
 
-def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True):
+def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True, views=None):
     """(pooled, argmax) of maxpool2x2(relu(conv2d(x, w, b))); argmax = 2 dy + dx of each winner.
 
         z = conv2d(x, w, b)                       (N, OH, OW, C_out)
@@ -30,13 +32,16 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
 
     Parameters
     ----------
-    x, w, b, strides, padding, relu
-        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_forward`, whose specification this is.
+    x, w, b, strides, padding, relu, views
+        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_forward`, whose specification this is
+        (with views: of the turned and mirrored copies, np.rot90 and np.flip).
 
     Returns
     -------
     As :func:`fastcnn.kernels.conv2d_relu_maxpool2d_forward`.
     """
+    if views is not None:
+        x = dihedral_batch(x, np.arange(len(x)), views)
     windows = _windows(conv2d_forward(x, w, b, strides, padding))   # 1. the convolution
     best = windows[..., 0].copy()                                    # 2. the pool: first maximum
     argmax = np.zeros(best.shape, dtype=np.uint8)
@@ -49,7 +54,7 @@ def conv2d_relu_maxpool2d_forward(x, w, b, strides=1, padding="valid", relu=True
 
 
 def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, padding="valid", relu=True,
-                                   need_dx=True):
+                                   need_dx=True, views=None):
     """(dx, dw, db) of maxpool2x2(relu(conv2d(x, w, b))) given dL/d pooled.
 
     g = dpooled * [pooled > 0] (g = dpooled without ReLU) goes to each
@@ -58,13 +63,18 @@ def conv2d_relu_maxpool2d_backward(dpooled, pooled, argmax, x, w, strides=1, pad
 
     Parameters
     ----------
-    dpooled, pooled, argmax, x, w, strides, padding, relu, need_dx
-        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_backward`, whose specification this is.
+    dpooled, pooled, argmax, x, w, strides, padding, relu, need_dx, views
+        As for :func:`fastcnn.kernels.conv2d_relu_maxpool2d_backward`, whose specification this is
+        (with views: of the turned and mirrored copies; dx would be theirs, so need_dx must be False).
 
     Returns
     -------
     As :func:`fastcnn.kernels.conv2d_relu_maxpool2d_backward`.
     """
+    if views is not None:
+        if need_dx:
+            raise ShapeError("with views, dL/dx is that of the views, not of x: pass need_dx=False")
+        x = dihedral_batch(x, np.arange(len(x)), views)
     g = np.where(pooled > 0, dpooled, 0).astype(dpooled.dtype) if relu else dpooled   # 1. the ReLU
     N, PH, PW, C = g.shape
     z_shape = conv2d_forward(x[:1], w, np.zeros(C, w.dtype), strides, padding).shape   # (1, OH, OW, C)

@@ -154,10 +154,54 @@ def test_rows_read_the_batch_out_of_the_whole_data_set():
     rows = np.array([7, 2, 2, 5])
     pooled = np.empty((4, 2, 2, 8), np.float32)
     argmax = np.empty(pooled.shape, np.uint8)
-    conv2d_relu_maxpool2d_forward_unchecked(data, rows, w * np.float32(PIXEL_SCALE), b, 2, 2, True, pooled, argmax)
+    conv2d_relu_maxpool2d_forward_unchecked(data, rows, np.zeros(4, np.int64), w * np.float32(PIXEL_SCALE), b, 2, 2,
+                                            True, pooled, argmax)
     want, want_argmax = kernels.conv2d_relu_maxpool2d_forward(data[rows], w, b, 2)
     np.testing.assert_array_equal(pooled, want)
     np.testing.assert_array_equal(argmax, want_argmax)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+@pytest.mark.parametrize("shape,views", [((13, 13), range(8)), ((11, 14), [0, 2, 4, 6])])
+@pytest.mark.parametrize("strides,padding", [(1, "valid"), (2, "valid"), ((2, 1), "valid"), (2, "same")])
+def test_views_are_read_in_place_exactly_as_their_gathered_copies(dtype, shape, views, strides, padding):
+    """Sample n as view views[n] of x[n] (fit's augmentation) equals, bit for bit, the forward and backward
+    of the turned copy: only the addresses read differ, not the arithmetic."""
+    rng = np.random.default_rng(6)
+    views = np.resize(np.array(list(views)), 10)
+    x = rng.integers(0, 256, (10,) + shape + (3,), dtype=np.uint8)
+    if dtype != np.uint8:
+        x = (x / 255).astype(dtype)
+    w = rng.standard_normal((3, 3, 3, 8)).astype(np.float32 if dtype == np.uint8 else dtype)
+    b = rng.standard_normal(8).astype(w.dtype)
+    turned = reference.dihedral_batch(x, np.arange(10), views)  # np.rot90 / np.flip
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, strides, padding, views=views)
+    want, want_argmax = kernels.conv2d_relu_maxpool2d_forward(turned, w, b, strides, padding)
+    np.testing.assert_array_equal(pooled, want)
+    np.testing.assert_array_equal(argmax, want_argmax)
+    twin, _ = reference.conv2d_relu_maxpool2d_forward(x, w, b, strides, padding, views=views)  # np.rot90 / np.flip
+    np.testing.assert_allclose(pooled, twin, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=1e-6)
+    G = rng.standard_normal(pooled.shape).astype(w.dtype)
+    _, dw, db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, x, w, strides, padding, need_dx=False,
+                                                       views=views)
+    _, want_dw, want_db = kernels.conv2d_relu_maxpool2d_backward(G, pooled, argmax, turned, w, strides, padding,
+                                                                 need_dx=False)
+    np.testing.assert_array_equal(dw, want_dw)
+    np.testing.assert_array_equal(db, want_db)
+
+
+def test_views_are_checked_and_have_no_input_gradient():
+    x = np.zeros((2, 9, 8, 3), np.float32)
+    w, b = np.zeros((3, 3, 3, 8), np.float32), np.zeros(8, np.float32)
+    with pytest.raises(ShapeError, match="views 1, 3, 5 and 7"):
+        kernels.conv2d_relu_maxpool2d_forward(x, w, b, views=[1, 0])
+    with pytest.raises(ShapeError, match="views must be in 0..7"):
+        kernels.conv2d_relu_maxpool2d_forward(x, w, b, views=[8, 0])
+    with pytest.raises(ShapeError, match="same length"):
+        kernels.conv2d_relu_maxpool2d_forward(x, w, b, views=[0])
+    pooled, argmax = kernels.conv2d_relu_maxpool2d_forward(x, w, b, views=[2, 4])
+    with pytest.raises(ShapeError, match="pass need_dx=False"):
+        kernels.conv2d_relu_maxpool2d_backward(pooled, pooled, argmax, x, w, views=[2, 4])
 
 
 def test_gradients_are_bit_identical_for_any_thread_count():

@@ -8,7 +8,7 @@ import fastcnn
 from fastcnn import (Adam, AveragePooling2D, AvgPool2D, Conv2D, Dense, Flatten, GlobalAveragePooling2D,
                      GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, Sequential)
 from fastcnn.layers import LAYER_TYPES, deserialize, serialize
-from fastcnn.plan import ConvPoolStage, DenseStage, FlattenStage, LayerStage
+from fastcnn.stages import ConvPoolStage, DenseStage, FlattenStage, LayerStage
 
 ARCHITECTURES = {
     # the brief's model: no MaxPool2D after the conv, so nothing fuses but the Dense
