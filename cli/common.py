@@ -100,7 +100,26 @@ def use_threads(threads):
     """
     import fastcnn
 
+    context = click.get_current_context(silent=True)
+    fixed = context.obj.get("threads") if context is not None and context.obj else None
+    if fixed is not None:  # a sweep's trial: exactly the cores the sweep gave it (cli/sweep.py)
+        fastcnn.set_num_threads(fixed, share=False)
+        return
     fastcnn.set_num_threads(threads)
+
+
+def preloaded_dataset():
+    """The data set a caller handed the command (``obj={"dataset": ...}``: a sweep's trial), or None.
+
+    ``fastcnn sweep`` decodes the data once and runs each trial's ``train``
+    in a worker on that copy, through click's context object.
+
+    Returns
+    -------
+    fastcnn.data.Dataset or None
+    """
+    context = click.get_current_context(silent=True)
+    return None if context is None or not context.obj else context.obj.get("dataset")
 
 
 def echo_dataset(dataset, err=False):

@@ -17,6 +17,7 @@ from .data import data
 from .evaluate import evaluate
 from .predict import predict
 from .gradcheck import gradcheck
+from .sweep import sweep
 from .train import train
 from .visualize import visualize
 from .warmup import warmup
@@ -72,6 +73,7 @@ def summary(model_path, model_option, input_size, classes, as_json):
 
 
 cli.add_command(train)
+cli.add_command(sweep)
 cli.add_command(benchmark)
 cli.add_command(evaluate)
 cli.add_command(predict)

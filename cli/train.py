@@ -21,7 +21,8 @@ from fastcnn.warmup import compile_for
 
 from .callbacks import Checkpointer, ResumableEarlyStopping
 from .models import model_to_train, starting_point
-from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
+from .common import (UserError, crop_of, data_options, echo_dataset, preloaded_dataset, threads_option, use_threads,
+                     user_errors)
 from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
 from .train_results import report_validation, save_results, where_saved
 from .train_setup import RECIPES, apply_recipe, input_preprocessing, resumed_run, training_callbacks
@@ -127,9 +128,10 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     schedule = parse_schedule(settings.lr_schedule, settings.learning_rate, settings.epochs) \
         if settings.lr_schedule else None
 
-    dataset = load_dataset(record.data.path, image_size=size, crop=crop, file_column=record.data.file_column,
-                           label_column=record.data.label_column, use_cache=not no_cache,
-                           on_bad_image=on_bad_image, class_names=model.class_names if model else None)
+    dataset = preloaded_dataset() or load_dataset(
+        record.data.path, image_size=size, crop=crop, file_column=record.data.file_column,
+        label_column=record.data.label_column, use_cache=not no_cache, on_bad_image=on_bad_image,
+        class_names=model.class_names if model else None)
     echo_dataset(dataset)
     if len(dataset.class_names) < 2:
         raise UserError(f"need at least two classes to train, found {list(dataset.class_names)}")
