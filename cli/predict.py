@@ -1,14 +1,16 @@
 """``fastcnn predict``: class probabilities for images, like the original's report."""
 import json
+from pathlib import Path
 
 import click
 import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import (crop_of, data_options, evaluation_data, require_images_or_data,
+from .common import (UserError, crop_of, data_options, evaluation_data, require_images_or_data,
                      threads_option, use_threads, user_errors)
 from .models import load_trained_model
+from .predict_shards import predict_sharded
 
 
 @click.command()
@@ -21,11 +23,27 @@ from .models import load_trained_model
               help="Average the model's outputs over each image's 8 rotations and mirror images "
                    "(over the image and its mirror for a model trained with --augment flip).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: a JSON list.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a predictions CSV instead (file, predicted class, each class's probability, error), "
+                   "shard by shard: for image lists of any size; a rerun after a crash resumes.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="With --out: images per shard (a task's memory is about shard size x H x W x 3 bytes).")
+@click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,
+              help="With --out: a local pool of worker processes, or Ray tasks (pip install \"fastcnn[ray]\").")
+@click.option("--address", default=None, help="Ray only: an existing cluster ('auto' or 'ray://host:port').")
+@click.option("--threads-per-task", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --out: Numba threads per shard task.")
 @threads_option
 @user_errors
 def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, tta, as_json,
-            threads):
+            out, shard_size, backend, address, threads_per_task, threads):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
+    if out is not None:
+        if images or as_json or limit is not None or data_path is None:
+            raise UserError("--out predicts the images of --data (a .csv list or a folder) into a CSV: "
+                            "give --data, and no IMAGE arguments, --json or --limit")
+        return predict_sharded(model_path, data_path, file_column, out, backend, address, shard_size,
+                               threads_per_task, tta)
     use_threads(threads)
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
