@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from fastcnn.scale import TaskFailure, make_backend
+from fastcnn.scale import TaskFailure, check_backend, make_backend
 from fastcnn.scale.shards import join_shards, list_images, plan_shards, predict_shard
 
 from .common import UserError
@@ -41,6 +41,7 @@ def predict_sharded(model_path, data_path, file_column, out, backend, address, s
         raise UserError(f"--out must be a .csv file, got {out}")
     if not out.parent.is_dir():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
+    check_backend(backend, address)
     model = load_trained_model(model_path)  # checked here, once, before any task starts
     model_bytes = Path(model_path).read_bytes()
     images = list_images(data_path, file_column)

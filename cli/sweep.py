@@ -13,23 +13,15 @@ import sys
 from pathlib import Path
 
 import click
-import numpy as np
 
 from fastcnn._files import atomic_write
-from fastcnn.data import Dataset, load_dataset
-from fastcnn.scale import TaskFailure, make_backend
-from fastcnn.scale.grid import Trial, expand, parse_grid, parse_seeds
+from fastcnn.scale import TaskFailure, check_backend, make_backend
+from fastcnn.scale.grid import Trial, parse_grid, parse_seeds
 from fastcnn.scale.results import METRICS, format_table, read_results, summarize, trial_row, write_results
 
-from .common import UserError, echo_dataset, user_errors
+from .common import UserError, user_errors
+from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
 from .sweep_trial import run_trial, trial_arguments, warm_up_node
-
-SWEEP_NAME = "sweep.json"
-#: train options a sweep sets itself, per trial or once for all: not in --grid or among the train options
-RESERVED = {"out", "resume", "checkpoint_dir", "no_checkpoints", "quiet", "plots", "threads", "seed", "csv_log"}
-#: options that decide the data set, decoded once for the whole sweep: not in --grid
-DATA_OPTIONS = {"data_path", "file_column", "label_column", "no_cache", "on_bad_image", "crop", "image_size"}
-
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--grid", "grid_specs", multiple=True, metavar="NAME=V1,V2",
@@ -68,6 +60,7 @@ def sweep(context, grid_specs, seeds, out_dir, backend, address, threads_per_tri
         if (out_dir / SWEEP_NAME).exists():
             raise UserError(f"{out_dir} already holds a sweep: --resume {out_dir} finishes it, or choose another --out")
         spec = new_spec(parse_grid(grid_specs), parse_seeds(seeds), list(context.args))
+    check_backend(backend, address)
     trials = [Trial(t["number"], t["params"], t["seed"]) for t in spec["trials"]]
     tasks = [{"args": trial_arguments(spec["train_args"], trial.params, trial.seed, out_dir / trial.id),
               "directory": str(out_dir / trial.id)} for trial in trials]
@@ -98,70 +91,26 @@ def sweep(context, grid_specs, seeds, out_dir, backend, address, threads_per_tri
     report(rows, grid_names, metric, out_dir)
 
 
-def new_spec(grid, seeds, train_args):
-    """The sweep's record (written to sweep.json): grid, seeds, train options and trials."""
-    from .train import train
-
-    options = {param.name: param for param in train.params if isinstance(param, click.Option)}
-    for name in grid:
-        if name not in options:
-            raise UserError(f"--grid {name}: fastcnn train has no option --{name.replace('_', '-')}")
-        if name in RESERVED or name in DATA_OPTIONS:
-            why = "the data set is decoded once for the whole sweep" if name in DATA_OPTIONS else \
-                "the sweep sets it for each trial"
-            raise UserError(f"--grid {name}: not an option to sweep over ({why})")
-    names = {opt: param.name for param in options.values() for opt in param.opts + param.secondary_opts}
-    given = {names[arg.split("=")[0]] for arg in train_args if arg.split("=")[0] in names}
-    if given & RESERVED:
-        raise UserError(f"--{sorted(given & RESERVED)[0].replace('_', '-')} is set by the sweep for each trial "
-                        f"(use --seeds for seeds, --out for the sweep's folder)")
-    trials = expand(grid, seeds)
-    return {"version": 1, "grid": grid, "seeds": seeds, "train_args": train_args,
-            "trials": [trial.to_dict() for trial in trials]}
-
-
-def read_spec(directory):
-    """The sweep.json of ``directory``, or a one-line error."""
-    path = directory / SWEEP_NAME
-    if not path.is_file():
-        raise UserError(f"no sweep to resume in {directory} (expected {path})")
-    try:
-        spec = json.loads(path.read_text())
-        if spec.get("version") != 1 or not isinstance(spec.get("trials"), list):
-            raise ValueError
-    except ValueError:
-        raise UserError(f"{path}: not a fastcnn sweep file") from None
-    return spec
-
-
-def check_arguments(tasks):
-    """Parse every trial's train arguments before any trial starts: a bad value stops the sweep at once."""
-    from .train import train
-
-    for task in tasks:
-        try:
-            train.make_context("fastcnn train", list(task["args"]), resilient_parsing=False)
-        except click.ClickException as error:
-            raise UserError(f"trial {Path(task['directory']).name}: {error.format_message()}") from None
-
-
-def sweep_data(train_args):
-    """The data set every trial trains on, decoded once with the train options' data settings."""
-    from .train import train
-
-    context = train.make_context("fastcnn train", list(train_args))
-    p = context.params
-    dataset = load_dataset(p["data_path"], image_size=(p["image_size"],) * 2, crop=p["crop"],
-                           file_column=p["file_column"], label_column=p["label_column"], use_cache=not p["no_cache"],
-                           on_bad_image=p["on_bad_image"])
-    echo_dataset(dataset)
-    # in memory and contiguous: sent once to each worker (process pool) or to the object store (Ray)
-    return Dataset(np.ascontiguousarray(dataset.images), dataset.labels, dataset.class_names, dataset.files,
-                   dataset.source)
-
-
 def run_trials(runner, trials, tasks, dataset, rows, out_dir, grid_names):
-    """Run the trials, recording each as it finishes and counting them on a progress bar."""
+    """Run the trials, recording each as it finishes and counting them on a progress bar.
+
+    Parameters
+    ----------
+    runner : fastcnn.scale.backends.Backend
+    trials : list of fastcnn.scale.grid.Trial
+    tasks : list of dict
+        The trials' train arguments and folders, in the same order.
+    dataset : fastcnn.data.Dataset
+        Shared by every trial.
+    rows : dict of str to dict
+        The results so far, by trial id; updated.
+    out_dir : pathlib.Path
+    grid_names : list of str
+
+    Returns
+    -------
+    None
+    """
     total, failed = len(trials), 0
     for done, (index, result) in enumerate(runner.run(run_trial, tasks, dataset), start=1):
         trial = trials[index]
@@ -184,7 +133,19 @@ def run_trials(runner, trials, tasks, dataset, rows, out_dir, grid_names):
 
 
 def report(rows, grid_names, metric, out_dir):
-    """Print the settings sorted by mean ``metric``, and where the results are."""
+    """Print the settings sorted by mean ``metric``, and where the results are.
+
+    Parameters
+    ----------
+    rows : dict of str to dict
+    grid_names : list of str
+    metric : str
+    out_dir : pathlib.Path
+
+    Returns
+    -------
+    None
+    """
     table = summarize(list(rows.values()), grid_names, metric)
     click.echo("")
     for line in format_table(table, grid_names, metric):

@@ -22,42 +22,13 @@ again, so the caller keeps what finished.
 """
 import concurrent.futures
 import multiprocessing
-import traceback
 
 from ..errors import InvalidArgumentError
 from ..threads import usable_cores
+from .task import Backend, TaskFailure, call_task
 
 #: Set in a worker process of the local pool: the shared object and the thread count.
 _WORKER = {}
-
-
-class TaskFailure:
-    """What a task raised, in place of its result.
-
-    Parameters
-    ----------
-    error : str
-        One line: the exception's type and message.
-    details : str
-        The traceback, for a log file.
-    """
-
-    def __init__(self, error, details=""):
-        self.error, self.details = error, details
-
-    def __repr__(self):
-        return f"TaskFailure({self.error!r})"
-
-
-def _call(function, task, shared, threads):
-    """function(task, shared, threads) on ``threads`` Numba threads, with an exception turned into a TaskFailure."""
-    from ..threads import set_num_threads
-
-    try:
-        set_num_threads(threads, share=False)  # the task owns its cores: no sharing with its sibling tasks
-        return function(task, shared, threads)
-    except Exception as error:  # noqa: BLE001 (a failed task is recorded; the others go on)
-        return TaskFailure(f"{type(error).__name__}: {error}".splitlines()[0], traceback.format_exc())
 
 
 def _start_worker(shared, threads):
@@ -66,7 +37,7 @@ def _start_worker(shared, threads):
 
 
 def _run_in_worker(function, task):
-    return _call(function, task, _WORKER["shared"], _WORKER["threads"])
+    return call_task(function, task, _WORKER["shared"], _WORKER["threads"])
 
 
 def plan_workers(threads_per_task, cores=None):
@@ -88,55 +59,6 @@ def plan_workers(threads_per_task, cores=None):
     if threads_per_task > cores:
         raise InvalidArgumentError(f"{threads_per_task} threads per task, but this machine has {cores} cores")
     return max(1, cores // threads_per_task)
-
-
-class Backend:
-    """Where tasks run; see the module docstring.
-
-    Parameters
-    ----------
-    threads_per_task : int
-        Numba threads each task uses.
-    """
-
-    name = "?"
-
-    def __init__(self, threads_per_task=1):
-        self.threads = threads_per_task
-
-    def run(self, function, tasks, shared):
-        """Yield (index into tasks, result or TaskFailure) as tasks finish.
-
-        Parameters
-        ----------
-        function : callable
-            ``function(task, shared, threads)``, defined at module level.
-        tasks : list
-        shared : object
-            Read by every task; sent once.
-
-        Yields
-        ------
-        (int, object)
-        """
-        raise NotImplementedError
-
-    def describe(self):
-        """One line for people: where the tasks run.
-
-        Returns
-        -------
-        str
-        """
-        raise NotImplementedError
-
-    def close(self):
-        """Release the workers (a no-op where there is nothing to release).
-
-        Returns
-        -------
-        None
-        """
 
 
 class ProcessBackend(Backend):
@@ -177,99 +99,26 @@ class ProcessBackend(Backend):
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-class RayBackend(Backend):
-    """Ray tasks, each asking for ``num_cpus=threads_per_task``; on this machine, or the cluster at ``address``.
+def check_backend(name, address=None):
+    """A one-line error for a backend that cannot be used as asked; nothing is started.
 
     Parameters
     ----------
-    threads_per_task : int
+    name : {"process", "ray"}
     address : str, optional
-        None: start Ray on this machine (its cores); "auto" or "ray://host:port": an existing cluster.
-    """
-
-    name = "ray"
-
-    def __init__(self, threads_per_task=1, address=None):
-        super().__init__(threads_per_task)
-        self.ray = import_ray()
-        if not self.ray.is_initialized():
-            options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-            if address is None:
-                options["num_cpus"] = usable_cores()
-            self.ray.init(address=address, **options)
-            self.started = True
-        else:
-            self.started = False
-        cpus = int(self.ray.cluster_resources().get("CPU", 0))
-        if threads_per_task > cpus:
-            raise InvalidArgumentError(f"{threads_per_task} threads per task, but the Ray cluster has {cpus} CPUs")
-        self.address = address
-
-    def describe(self):
-        nodes = [node for node in self.ray.nodes() if node.get("Alive")]
-        cpus = int(self.ray.cluster_resources().get("CPU", 0))
-        where = "this machine" if self.address is None else self.address
-        return (f"Ray on {where}: {len(nodes)} node{'s' if len(nodes) != 1 else ''}, {cpus} CPUs, "
-                f"{self.threads} thread{'s' if self.threads != 1 else ''} per task")
-
-    def warm_up(self, function):
-        """Run ``function()`` once on every node (compiling the kernels into that node's cache) and wait.
-
-        Parameters
-        ----------
-        function : callable
-            Takes no argument; defined at module level.
-
-        Returns
-        -------
-        int
-            The number of nodes.
-        """
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        ray = self.ray
-        remote = ray.remote(num_cpus=self.threads)(function)
-        nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
-        ray.get([remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
-                 for node in nodes])
-        return len(nodes)
-
-    def run(self, function, tasks, shared):
-        ray = self.ray
-        shared_ref = ray.put(shared)  # once: every task reads this copy
-        remote = ray.remote(num_cpus=self.threads, max_retries=0)(_call)
-        pending = {remote.remote(function, task, shared_ref, self.threads): index for index, task in enumerate(tasks)}
-        try:
-            while pending:
-                done, _ = ray.wait(list(pending), num_returns=1)
-                for ref in done:
-                    index = pending.pop(ref)
-                    try:
-                        result = ray.get(ref)
-                    except Exception as error:  # noqa: BLE001 (a worker that died, a task cancelled)
-                        result = TaskFailure(f"{type(error).__name__}: {error}".splitlines()[0])
-                    yield index, result
-        finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-
-    def close(self):
-        if self.started:
-            self.ray.shutdown()
-
-
-def import_ray():
-    """The ``ray`` module, or a one-line error saying how to install it.
 
     Returns
     -------
-    module
+    None
     """
-    try:
-        import ray
-    except ImportError:
-        raise InvalidArgumentError('the Ray backend needs Ray: pip install "fastcnn[ray]"') from None
-    return ray
+    if name not in ("process", "ray"):
+        raise InvalidArgumentError(f"unknown backend {name!r}: use 'process' or 'ray'")
+    if name == "process" and address is not None:
+        raise InvalidArgumentError("--address is for the Ray backend: add --backend ray")
+    if name == "ray":
+        from .ray_backend import import_ray
+
+        import_ray()
 
 
 def make_backend(name, threads_per_task=1, address=None):
@@ -286,11 +135,9 @@ def make_backend(name, threads_per_task=1, address=None):
     -------
     Backend
     """
+    check_backend(name, address)
     if name == "process":
-        if address is not None:
-            raise InvalidArgumentError("--address is for the Ray backend: add --backend ray")
         return ProcessBackend(threads_per_task)
-    if name == "ray":
-        return RayBackend(threads_per_task, address)
-    raise InvalidArgumentError(f"unknown backend {name!r}: use 'process' or 'ray'")
+    from .ray_backend import RayBackend
 
+    return RayBackend(threads_per_task, address)

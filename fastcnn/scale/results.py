@@ -53,7 +53,7 @@ def trial_row(trial, history=None, seconds=None, error=None):
     row["epochs"] = str(len(history.get("loss", [])))
     for metric in METRICS:
         values = [v for v in history.get(metric, []) if v is not None and math.isfinite(v)]
-        best = min(values) if lower_is_better(metric) else max(values) if values else None
+        best = (min(values) if lower_is_better(metric) else max(values)) if values else None
         row[f"final_{metric}"] = f"{values[-1]:.6f}" if values else ""
         row[f"best_{metric}"] = f"{best:.6f}" if values else ""
     row["seconds"] = "" if seconds is None else f"{seconds:.2f}"
