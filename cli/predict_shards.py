@@ -50,7 +50,7 @@ def predict_sharded(model_path, data_path, file_column, out, backend, address, s
     todo = [task for task in tasks if task["index"] not in done]
     click.echo(f"{len(images):,} images in {len(tasks)} shards of up to {shard_size:,}"
                + (f"; {len(done)} shards done before, in {directory}" if done else ""))
-    failed_images, failed_shards = 0, []
+    failed_images, failed_shards, peak = 0, [], 0.0
     if todo:
         runner = make_backend(backend, threads, address)
         click.echo(f"Predicting on {runner.describe()}")
@@ -62,6 +62,7 @@ def predict_sharded(model_path, data_path, file_column, out, backend, address, s
                     click.echo(f"[{count}/{len(todo)}] shard {task['index']}: failed: {result.error}", err=True)
                     continue
                 failed_images += result["failed"]
+                peak = max(peak, result["peak_mb"])
                 click.echo(f"[{count}/{len(todo)}] shard {task['index']}: {result['images']} images"
                            + (f", {result['failed']} unreadable" if result["failed"] else ""))
         except KeyboardInterrupt:
@@ -76,3 +77,5 @@ def predict_sharded(model_path, data_path, file_column, out, backend, address, s
     rows = join_shards(tasks, model.class_names, out, directory)
     click.echo(f"Wrote {rows:,} predictions to {out}"
                + (f" ({failed_images} unreadable images listed with their error)" if failed_images else ""))
+    if peak:
+        click.echo(f"Largest worker memory: {peak:,.0f} MB (one shard of {shard_size:,} images at a time)")

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def predict_shard(task, model_bytes, threads):
     Returns
     -------
     dict
-        {"index", "images", "failed"}: the shard's counts.
+        {"index", "images", "failed", "peak_mb"}: the shard's counts, and the worker's peak memory so far.
     """
     model = _model(model_bytes)
     size, crop = tuple(model.input_shape[:2]), getattr(model.preprocessing, "crop", None)
@@ -139,10 +140,15 @@ def predict_shard(task, model_bytes, threads):
             pixels[n] = decode_image(path, size, crop)
         except (FastcnnError, OSError) as error:
             errors[n] = str(error).splitlines()[0]
-    good = [n for n in range(len(pixels)) if n not in errors]
     probabilities = np.zeros((len(pixels), len(model.class_names)))
-    if good:
-        probabilities[good] = model.predict(pixels[good], tta=task["tta"])
+    if errors:  # the readable images moved to the front, in place (no second copy of the shard)
+        good = [n for n in range(len(pixels)) if n not in errors]
+        for k, n in enumerate(good):
+            pixels[k] = pixels[n]
+        if good:
+            probabilities[good] = model.predict(pixels[:len(good)], tta=task["tta"])
+    else:
+        probabilities[:] = model.predict(pixels, tta=task["tta"])
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     for n, (name, _) in enumerate(task["images"]):
@@ -154,7 +160,22 @@ def predict_shard(task, model_bytes, threads):
         writer.writerow([name, model.class_names[k], f"{p[k]:.6f}"] + [f"{v:.6f}" for v in p] + [""])
     with atomic_write(task["path"], "w") as handle:
         handle.write(text.getvalue())
-    return {"index": task["index"], "images": len(pixels), "failed": len(errors)}
+    return {"index": task["index"], "images": len(pixels), "failed": len(errors), "peak_mb": peak_memory_mb()}
+
+
+def peak_memory_mb():
+    """This process's peak resident memory so far, in MB (Linux and macOS; 0 where unknown).
+
+    Returns
+    -------
+    float
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2 ** 20
 
 
 def _model(model_bytes):
