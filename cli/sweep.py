@@ -23,7 +23,8 @@ from .common import UserError, user_errors
 from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
 from .sweep_trial import run_trial, trial_arguments, warm_up_node
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": ["-h", "--help"]})
 @click.option("--grid", "grid_specs", multiple=True, metavar="NAME=V1,V2",
               help="A train option and its values to try (repeat for more options; every combination runs). "
                    "Use ';' between values that contain commas. 'none' unsets an option.")
