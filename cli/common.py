@@ -108,20 +108,6 @@ def use_threads(threads):
     fastcnn.set_num_threads(threads)
 
 
-def preloaded_dataset():
-    """The data set a caller handed the command (``obj={"dataset": ...}``: a sweep's trial), or None.
-
-    ``fastcnn sweep`` decodes the data once and runs each trial's ``train``
-    in a worker on that copy, through click's context object.
-
-    Returns
-    -------
-    fastcnn.data.Dataset or None
-    """
-    context = click.get_current_context(silent=True)
-    return None if context is None or not context.obj else context.obj.get("dataset")
-
-
 def echo_dataset(dataset, err=False):
     """Print what was loaded: source, size, class counts and the loader's notes.
 

@@ -2,16 +2,14 @@
 import json
 
 import click
-import numpy as np
 
 from fastcnn import viz
-from fastcnn.evaluation import evaluate_outputs
-from fastcnn.metrics import auc_macro, balanced_accuracy, confusion_matrix, macro_f1, per_class_scores
+from fastcnn.evaluation import scores
 
 from .common import (data_options, echo_dataset, evaluation_data, picture_path,
                      threads_option, use_threads, user_errors)
 from .models import load_trained_model
-from .report import confusion_table, per_class_table
+from .tables import confusion_table, per_class_table
 from .train_results import views_in_words
 
 
@@ -38,38 +36,29 @@ def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_
         click.echo(f"Evaluating {model_path} on {described}")
         if tta:
             click.echo(f"Test-time averaging over {views_in_words(model, dataset.images.shape[1:])}")
-    y = dataset.one_hot()
-    logs, probabilities = evaluate_outputs(model, dataset.images, y, batch_size=batch_size, tta=tta)
+    results, probabilities = scores(model, dataset.images, dataset.labels, batch_size=batch_size, tta=tta)
     predicted = probabilities.argmax(axis=1)
-    counts = confusion_matrix(dataset.labels, predicted, len(model.class_names))
-    scores = per_class_scores(counts)
-    macro = auc_macro(y, probabilities)
-    balanced, f1 = balanced_accuracy(y, probabilities), macro_f1(y, probabilities)
-    baseline = counts.sum(axis=1).max() / max(len(dataset), 1)
     pictures = []
     if plots:
         pictures.append(viz.plot_confusion_matrix(dataset.labels, predicted, model.class_names,
                                                   picture_path(model_path, "evaluate.confusion_matrix")))
-        pictures.append(viz.plot_roc(y, probabilities, model.class_names, picture_path(model_path, "evaluate.roc")))
+        pictures.append(viz.plot_roc(dataset.one_hot(), probabilities, model.class_names,
+                                     picture_path(model_path, "evaluate.roc")))
     if as_json:
-        click.echo(json.dumps({
-            "data": described, "images": len(dataset), "tta": tta, "loss": logs["loss"],
-            "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"], "auc_macro": macro,
-            "balanced_accuracy": balanced, "macro_f1": f1,
-            "majority_baseline": baseline, "class_names": list(model.class_names),
-            "pictures": [str(p) for p in pictures],
-            "confusion_matrix": counts.tolist(),
-            "per_class": {name: {key: (None if np.isnan(float(scores[key][k])) else float(scores[key][k]))
-                                 for key in ("precision", "recall", "f1")} | {"support": int(scores["support"][k])}
-                          for k, name in enumerate(model.class_names)},
-        }, indent=2))
+        click.echo(json.dumps({"data": described, "images": len(dataset), "tta": tta} | results
+                              | {"pictures": [str(p) for p in pictures]}, indent=2))
         return
+    logs, macro, baseline = results, results["auc_macro"], results["majority_baseline"]
+    balanced, f1 = results["balanced_accuracy"], results["macro_f1"]
+    scores_by_class = {key: [results["per_class"][name][key] for name in model.class_names]
+                       for key in ("precision", "recall", "f1", "support")}
+    counts = results["confusion_matrix"]
     click.echo(f"loss {logs['loss']:.4f} - categorical_accuracy {logs['categorical_accuracy']:.4f} - "
                f"auc {logs['auc']:.4f} (micro, as Keras) - auc_macro {macro:.4f} - "
                f"majority-class baseline {baseline:.4f}")
     click.echo(f"balanced_accuracy {balanced:.4f} (mean recall per class) - macro_f1 {f1:.4f}")
     click.echo("")
-    click.echo(per_class_table(model.class_names, scores))
+    click.echo(per_class_table(model.class_names, scores_by_class))
     click.echo("")
     click.echo("Confusion matrix (rows: true class, columns: predicted class)")
     click.echo(confusion_table(model.class_names, counts))

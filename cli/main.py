@@ -16,6 +16,7 @@ from .benchmark import benchmark
 from .data import data
 from .evaluate import evaluate
 from .predict import predict
+from .report import report
 from .gradcheck import gradcheck
 from .sweep import sweep
 from .train import train
@@ -77,6 +78,7 @@ cli.add_command(sweep)
 cli.add_command(benchmark)
 cli.add_command(evaluate)
 cli.add_command(predict)
+cli.add_command(report)
 cli.add_command(data)
 cli.add_command(warmup)
 cli.add_command(visualize)

@@ -7,10 +7,11 @@ import numpy as np
 
 from fastcnn.data import decode_image
 
-from .common import (UserError, crop_of, data_options, evaluation_data, require_images_or_data,
-                     threads_option, use_threads, user_errors)
+from .common import (UserError, crop_of, data_options, evaluation_data, require_images_or_data, threads_option,
+                     use_threads, user_errors)
 from .models import load_trained_model
 from .predict_shards import predict_sharded
+from .scale_options import backend_options
 
 
 @click.command()
@@ -28,9 +29,7 @@ from .predict_shards import predict_sharded
                    "shard by shard: for image lists of any size; a rerun after a crash resumes.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=5000, show_default=True,
               help="With --out: images per shard (a task's memory is about shard size x H x W x 3 bytes).")
-@click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,
-              help="With --out: a local pool of worker processes, or Ray tasks (pip install \"fastcnn[ray]\").")
-@click.option("--address", default=None, help="Ray only: an existing cluster ('auto' or 'ray://host:port').")
+@backend_options
 @click.option("--threads-per-task", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --out: Numba threads per shard task.")
 @threads_option

@@ -1,57 +1,47 @@
-"""Text tables for evaluation results."""
-import math
+"""``fastcnn report``: one self-contained HTML page about a trained model (``fastcnn/report/``)."""
+from pathlib import Path
 
-import numpy as np
+import click
 
+from fastcnn.report import write_report
 
-def _num(value, digits=3):
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
-
-
-def per_class_table(class_names, scores):
-    """Precision, recall, F1 and support per class, one row each.
-
-    Parameters
-    ----------
-    class_names : sequence of str
-    scores : dict
-        Lists indexed by class: ``"precision"``, ``"recall"`` and ``"f1"``
-        (floats; None or NaN shown as "n/a") and ``"support"`` (ints).
-
-    Returns
-    -------
-    str
-        The table, with a header line.
-    """
-    width = max(8, *(len(n) for n in class_names))
-    lines = [f"{'class':<{width}}  precision  recall     f1  support"]
-    for k, name in enumerate(class_names):
-        lines.append(f"{name:<{width}}  {_num(scores['precision'][k]):>9}  {_num(scores['recall'][k]):>6}  "
-                     f"{_num(scores['f1'][k]):>5}  {scores['support'][k]:>7}")
-    return "\n".join(lines)
+from .common import data_options, echo_dataset, evaluation_data, threads_option, use_threads, user_errors
+from .models import load_trained_model
 
 
-def confusion_table(class_names, counts):
-    """Rows: true class; columns: predicted class.
+def report_path(model_path):
+    """``galaxy_model.npz`` -> ``galaxy_model.report.html`` (beside the model).
 
     Parameters
     ----------
-    class_names : sequence of str
-    counts : array_like of int
-        (classes, classes): ``counts[t, p]`` images of class t predicted as p.
+    model_path : str or pathlib.Path
 
     Returns
     -------
-    str
-        The table, with a header line.
+    pathlib.Path
     """
-    counts = np.asarray(counts)
-    width = max(10, *(len(n) for n in class_names)) + 1
-    cell = max(7, *(len(n) for n in class_names)) + 1
-    corner = "true \\ predicted"
-    width = max(width, len(corner) + 1)
-    header = f"{corner:<{width}}" + "".join(f"{name:>{cell}}" for name in class_names)
-    lines = [header]
-    for k, name in enumerate(class_names):
-        lines.append(f"{name:<{width}}" + "".join(f"{c:>{cell}}" for c in counts[k]))
-    return "\n".join(lines)
+    path = Path(model_path)
+    return path.with_name(path.stem + ".report.html")
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
+@data_options
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write [default: <MODEL>.report.html beside MODEL].")
+@click.option("--tta", is_flag=True, help="Evaluate with the outputs averaged over each image's views.")
+@threads_option
+@user_errors
+def report(model_path, data_path, file_column, label_column, no_cache, on_bad_image, out, tta, threads):
+    """Write one HTML page about MODEL: the run, its curves, its scores on the validation split it was trained
+    with (or --data), galleries of its surest right and wrong predictions, its feature maps and filters.
+
+    The page is one file with everything inline: it opens offline in any browser and can be sent on.
+    """
+    use_threads(threads)
+    model = load_trained_model(model_path)
+    dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
+    echo_dataset(dataset)
+    out = report_path(model_path) if out is None else out
+    size = write_report(model, dataset, out, described, tta=tta)
+    click.echo(f"Wrote the report to {out} ({size / 1e6:.1f} MB); open it in any browser")

@@ -20,6 +20,7 @@ from fastcnn.scale.grid import Trial, parse_grid, parse_seeds
 from fastcnn.scale.results import METRICS, format_table, read_results, summarize, trial_row, write_results
 
 from .common import UserError, user_errors
+from .scale_options import backend_options
 from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
 from .sweep_trial import run_trial, trial_arguments, warm_up_node
 
@@ -31,9 +32,7 @@ from .sweep_trial import run_trial, trial_arguments, warm_up_node
 @click.option("--seeds", default="0", show_default=True, help="Seeds to run each setting with: 0,1,2 or 0-4.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The sweep's folder [required unless --resume].")
-@click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,
-              help="process: a local pool of worker processes; ray: Ray tasks (pip install \"fastcnn[ray]\").")
-@click.option("--address", default=None, help="Ray only: an existing cluster ('auto' or 'ray://host:port').")
+@backend_options
 @click.option("--threads-per-trial", type=click.IntRange(min=1), default=1, show_default=True,
               help="Numba threads each trial uses; trials x threads never exceeds the cores.")
 @click.option("--metric", type=click.Choice(METRICS), default="val_categorical_accuracy", show_default=True,

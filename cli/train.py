@@ -21,10 +21,10 @@ from fastcnn.warmup import compile_for
 
 from .callbacks import Checkpointer, ResumableEarlyStopping
 from .models import model_to_train, starting_point
-from .common import (UserError, crop_of, data_options, echo_dataset, preloaded_dataset, threads_option, use_threads,
-                     user_errors)
+from .scale_options import preloaded_dataset
+from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
-from .train_results import report_validation, save_results, where_saved
+from .train_results import report_validation, save_results, where_saved, write_training_report
 from .train_setup import RECIPES, apply_recipe, input_preprocessing, resumed_run, training_callbacks
 
 
@@ -81,12 +81,15 @@ from .train_setup import RECIPES, apply_recipe, input_preprocessing, resumed_run
 @click.option("--quiet", "-q", is_flag=True, help="One line per epoch instead of a progress bar.")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write training curves, confusion matrix and ROC pictures beside the model.")
+@click.option("--report", "write_html", is_flag=True,
+              help="Also write <out>.report.html: one offline page with the run, curves, scores, galleries of "
+                   "right and wrong predictions, feature maps and filters (fastcnn report; needs Jinja2).")
 @threads_option
 @user_errors
 def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, batch_size, learning_rate,
           lr_schedule, normalize, early_stopping, csv_log, augment, tta, recipe, class_weight, label_smoothing, val_split,
           seed, crop, image_size, model_source, out, checkpoint_dir,
-          no_checkpoints, resume, quiet, plots, threads):
+          no_checkpoints, resume, quiet, plots, write_html, threads):
     """Train the reference galaxy classifier (Keras's original settings by default), or the --model given.
 
     A checkpoint is written after every epoch; Ctrl-C stops cleanly after the
@@ -180,10 +183,14 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
             click.echo(f"Resume with: fastcnn train --resume {checkpoint_dir}", err=True)
         raise SystemExit(128 + int(stopper.received))
     fit_seconds = time.perf_counter() - fit_started
+    record.images_per_second = round((record.epochs_done - done) * len(train_set) / max(fit_seconds, 1e-9), 1)
+    record.threads = fastcnn.get_num_threads()
     click.echo(f"Trained {record.epochs_done - done} epochs in {fit_seconds:.1f} s "
-               f"({(record.epochs_done - done) * len(train_set) / max(fit_seconds, 1e-9):,.0f} images/s, "
+               f"({record.images_per_second:,.0f} images/s, "
                f"validation included)")
     early = next((c for c in callbacks if isinstance(c, ResumableEarlyStopping)), None)
     report_validation(record, val_set, early, model if tta else None)
     record.seconds = round(time.perf_counter() - started, 2)
     save_results(model, record, out, val_set if validation is not None else None, plots)
+    if write_html:
+        write_training_report(model, record, out, val_set if len(val_set) else train_set)

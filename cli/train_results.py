@@ -108,3 +108,34 @@ def where_saved(checkpointer):
     str
     """
     return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
+
+
+def write_training_report(model, record, out, dataset):
+    """``train --report``: the HTML report of the model just saved, on its validation split.
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    record : fastcnn.records.TrainingRecord
+    out : pathlib.Path
+        The model file; the report goes beside it (``<out>.report.html``).
+    dataset : fastcnn.data.Dataset
+        The validation split (the training split when there is none).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from fastcnn.report import write_report
+
+    from .report import report_path
+
+    model.training_info = record
+    source = record.data.source if record.data else "?"
+    # worded as fastcnn evaluate and fastcnn report word it, so the pages they write agree
+    described = (f"the validation split ({len(dataset)} images) of {source}" if record.split and record.split.validation
+                 else f"the training images of {source}")
+    path = report_path(out)
+    size = write_report(model, dataset, path, described)
+    click.echo(f"Report: {path} ({size / 1e6:.1f} MB); open it in any browser")
+    return path

@@ -92,3 +92,46 @@ def _evaluate_batches(model, x, y, batch_size):
         loss, probabilities[start:stop], _ = plan.loss_head(head, y[start:stop])
         loss_sum += loss * (stop - start)
     return {"loss": loss_sum / max(len(x), 1)}, probabilities
+
+
+def scores(model, x, labels, batch_size=64, tta=False):
+    """Everything ``fastcnn evaluate`` and the report show, from one prediction pass over x.
+
+    Parameters
+    ----------
+    model : Sequential
+        Compiled, with ``class_names``.
+    x : ndarray or row source, (N, H, W, C_in)
+    labels : ndarray of int, (N,)
+        True class indices.
+    batch_size : int, default 64
+    tta : bool, default False
+        Average over the images' views (:func:`evaluate`).
+
+    Returns
+    -------
+    results : dict
+        "loss", "categorical_accuracy", "auc" (micro, as Keras), "auc_macro",
+        "balanced_accuracy", "macro_f1", "majority_baseline" (floats),
+        "confusion_matrix" (rows: true class, lists of int), "per_class"
+        (class name -> precision, recall, f1 (None where undefined), support)
+        and "class_names".
+    probabilities : ndarray, (N, classes)
+    """
+    from .metrics import auc_macro, balanced_accuracy, confusion_matrix, macro_f1, per_class_scores
+
+    classes = len(model.class_names)
+    y = np.eye(classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
+    logs, probabilities = evaluate_outputs(model, x, y, batch_size=batch_size, tta=tta)
+    counts = confusion_matrix(labels, probabilities.argmax(axis=1), classes)
+    per_class = per_class_scores(counts)
+    results = {
+        "loss": logs["loss"], "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"],
+        "auc_macro": auc_macro(y, probabilities), "balanced_accuracy": balanced_accuracy(y, probabilities),
+        "macro_f1": macro_f1(y, probabilities), "majority_baseline": counts.sum(axis=1).max() / max(len(y), 1),
+        "class_names": list(model.class_names), "confusion_matrix": counts.tolist(),
+        "per_class": {name: {key: (None if np.isnan(float(per_class[key][k])) else float(per_class[key][k]))
+                             for key in ("precision", "recall", "f1")} | {"support": int(per_class["support"][k])}
+                      for k, name in enumerate(model.class_names)},
+    }
+    return results, probabilities

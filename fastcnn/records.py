@@ -180,6 +180,10 @@ class TrainingRecord:
         Wall time of the whole command.
     stopped_early : bool
         True when early stopping ended the run (``--resume`` has nothing left to do).
+    images_per_second : float or None
+        Training speed of the last ``fit`` (validation included), as ``fastcnn train`` prints it.
+    threads : int or None
+        The kernels' thread count during training.
     """
 
     data: DataSource = None
@@ -189,6 +193,8 @@ class TrainingRecord:
     history: dict = field(default_factory=dict)
     seconds: float = None
     stopped_early: bool = False
+    images_per_second: float = None
+    threads: int = None
 
     @classmethod
     def from_dict(cls, data):
@@ -218,11 +224,12 @@ class TrainingRecord:
         history = _dict(data.get("history"), "history")
         if not all(isinstance(v, list) for v in history.values()):
             raise InvalidArgumentError("history must map metric names to lists")
-        seconds = data.get("seconds")
-        if seconds is not None:
-            _number(seconds, "seconds", 0.0)
+        seconds, speed, threads = data.get("seconds"), data.get("images_per_second"), data.get("threads")
+        for name, value in (("seconds", seconds), ("images_per_second", speed), ("threads", threads)):
+            if value is not None:
+                _number(value, name, 0.0)
         return cls(parts["data"], parts["split"], parts["settings"], epochs_done, history, seconds,
-                   bool(data.get("stopped_early", False)))
+                   bool(data.get("stopped_early", False)), speed, threads)
 
     def to_dict(self):
         """The JSON-able form written into a model file.
