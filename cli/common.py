@@ -42,24 +42,28 @@ def user_errors(command):
     return wrapper
 
 
-def data_options(command):
-    """--data and the options that say how to read it.
+def data_options(command=None, *, default="the built-in procedural galaxies"):
+    """--data and the options that say how to read it: ``@data_options``, or ``@data_options(default=...)``.
 
     Parameters
     ----------
-    command : callable
+    command : callable, optional
         Gets the keyword arguments ``data_path``, ``file_column``,
         ``label_column``, ``no_cache`` and ``on_bad_image``.
+    default : str
+        What the command uses without --data, for the help text.
 
     Returns
     -------
     callable
-        ``command`` with the five options.
+        ``command`` with the five options (or, without ``command``, the decorator).
     """
+    if command is None:
+        return lambda function: data_options(function, default=default)
     options = [
         click.option("--data", "data_path", type=click.Path(dir_okay=True, path_type=str), default=None,
                      help="A labels .csv, a folder of class folders, or an .npz (data + one-hot labels). "
-                          "Default: the built-in procedural galaxies."),
+                          f"Default: {default}."),
         click.option("--file-column", default="file", show_default=True, help="CSV column with image paths."),
         click.option("--label-column", default="label", show_default=True, help="CSV column with class names."),
         click.option("--no-cache", is_flag=True, help="Decode every image again (skip the on-disk decode cache)."),

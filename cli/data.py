@@ -29,14 +29,20 @@ def data():
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--image-size", type=click.IntRange(min=16), default=128, show_default=True)
 @click.option("--preview", is_flag=True, help="Also write a contact sheet: 8 example galaxies of each class.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing .npz, or the labels.csv and images of a folder.")
 @user_errors
-def synth(out, count, seed, image_size, preview):
+def synth(out, count, seed, image_size, preview, overwrite):
     """Write procedural galaxies as PNG files plus labels.csv, or as an .npz.
 
     An .npz is written in chunks, so it may be larger than memory (e.g.
     --n 100000): fastcnn train then reads it batch by batch.
     """
     started = time.perf_counter()
+    existing = out if out.suffix == ".npz" else out / "labels.csv"
+    if existing.exists() and not overwrite:
+        raise UserError(f"{existing} already exists: add --overwrite to replace it, or choose another --out")
+    if out.suffix == ".npz" and out.is_dir():
+        raise UserError(f"--out {out} is a folder: an .npz data set is a file")
     if out.suffix == ".npz":
         if not out.parent.exists():
             raise UserError(f"the folder for --out does not exist: {out.parent}")

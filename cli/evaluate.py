@@ -15,7 +15,7 @@ from .train_results import views_in_words
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
-@data_options
+@data_options(default="the validation split of the data the model was trained on")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--tta", is_flag=True,
               help="Average the model's outputs over each image's 8 rotations and mirror images "

@@ -186,3 +186,45 @@ def model_to_train(start, size, class_names, seed):
     if start.output_shape != (len(class_names),):
         raise UserError(f"--model has output {start.output_shape}, but the data has {len(class_names)} classes")
     return start
+
+
+def check_image_size(start, size, class_count=4):
+    """A one-line error, before any data is read, when the model cannot take ``size`` images; names the smallest.
+
+    Parameters
+    ----------
+    start : None or fastcnn.keras.Architecture
+        What :func:`starting_point` returned (a saved model brings its own size).
+    size : tuple of int
+        (H, W) from ``--image-size``.
+    class_count : int
+        Outputs of the model to build (any number builds the same shapes).
+
+    Returns
+    -------
+    None
+    """
+    from fastcnn.errors import FastcnnError
+
+    if isinstance(start, fastcnn.Sequential):
+        return
+
+    def problem(side):  # None when the model builds for side x side images (the classes are checked later)
+        try:
+            if start is None:
+                fastcnn.galaxy_classifier(input_shape=(side, side, 3), num_classes=class_count, seed=0)
+            else:
+                fastcnn.architectures.model_from_architecture(start, (side, side, 3), None, 0)
+            return None
+        except FastcnnError as error:
+            return str(error)
+
+    reason = problem(size[0])
+    if reason is None:
+        return
+    smallest = next((side for side in range(size[0] + 1, 4097) if problem(side) is None), None)
+    if smallest is None:
+        raise UserError(reason)
+    what = "the reference model" if start is None else "this architecture"
+    raise UserError(f"--image-size {size[0]} is too small: {what} needs images of at least {smallest}x{smallest} "
+                    f"pixels ({reason})")

@@ -5,19 +5,17 @@ from pathlib import Path
 import click
 import numpy as np
 
-from fastcnn.data import decode_image
-
 from .common import (UserError, crop_of, data_options, evaluation_data, require_images_or_data, threads_option,
                      use_threads, user_errors)
 from .models import load_trained_model
 from .predict_shards import predict_sharded
-from .scale_options import backend_options
+from .scale_options import backend_options, decode_arguments, echo_skipped
 
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
 @click.argument("images", nargs=-1, type=click.Path(path_type=str))
-@data_options
+@data_options(default="none: give IMAGE files, or --data")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="With --data: only the first N images.")
 @click.option("--tta", is_flag=True,
@@ -49,11 +47,12 @@ def predict(model_path, images, data_path, file_column, label_column, no_cache, 
     size = tuple(model.input_shape[:2])
     crop = crop_of(model)
     if images:
-        names = list(images)
-        pixels = np.stack([decode_image(path, size, crop) for path in images])
+        decoded, names = decode_arguments(images, size, crop, on_bad_image)
+        pixels = np.stack(decoded)
         truth = [None] * len(names)
     else:
         dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
+        echo_skipped(dataset)
         count = len(dataset) if limit is None else min(limit, len(dataset))
         pixels = dataset.images[:count]
         names = list(dataset.files[:count]) if dataset.files else [f"{dataset.source}#{i}" for i in range(count)]

@@ -26,7 +26,7 @@ def report_path(model_path):
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
-@data_options
+@data_options(default="the validation split of the data the model was trained on")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The HTML file to write [default: <MODEL>.report.html beside MODEL].")
 @click.option("--tta", is_flag=True, help="Evaluate with the outputs averaged over each image's views.")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 import fastcnn
 from fastcnn.callbacks import parse_schedule
@@ -20,7 +21,8 @@ from fastcnn.records import DataSource, Settings, Split, TrainingRecord
 from fastcnn.warmup import compile_for
 
 from .callbacks import Checkpointer, ResumableEarlyStopping
-from .models import model_to_train, starting_point
+from .models import check_image_size, model_to_train, starting_point
+from .outputs import claim_outputs
 from .scale_options import preloaded_dataset
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
 from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
@@ -105,12 +107,15 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     if resume is not None:
         if model_source is not None:
             raise UserError("--resume continues the checkpoint's own model: drop --model")
-        model, record = resumed_run(resume)
+        given = {name: value for name, value in click.get_current_context().params.items()
+                 if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE}
+        model, record = resumed_run(resume, given)
         checkpoint_dir, crop, size = resume, crop_of(model), tuple(model.input_shape[:2])
     else:
         start = None if model_source is None else starting_point(model_source)
         model = start if isinstance(start, fastcnn.Sequential) else None
         size = tuple(model.input_shape[:2]) if model is not None else (image_size, image_size)
+        check_image_size(start, size)
         record = TrainingRecord(
             data=DataSource(None if data_path is None else str(Path(data_path).resolve()), "", file_column,
                             label_column),
@@ -125,6 +130,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
         raise UserError(f"--out must end in .npz, got {out}")
     if not out.parent.exists():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
+    claim_outputs(out, checkpoint_dir, record.data.path if resume is None else None)
     weighing = parse_class_weight(settings.class_weight) if resume is None else None
     if settings.early_stopping is not None and record.split.val_split == 0:
         raise UserError("--early-stopping watches val_loss: it needs a validation split (--val-split > 0)")

@@ -10,7 +10,7 @@ from fastcnn import viz
 from fastcnn._files import atomic_write
 from fastcnn.augment import tta_views
 
-from .common import history_path, picture_path
+from .common import UserError, history_path, picture_path
 
 
 def report_validation(record, val_set, early, tta_model=None):
@@ -80,7 +80,12 @@ def save_results(model, record, out, val_set, plots):
     plots : bool
         Draw the training curves (and the validation pictures).
     """
-    fastcnn.save_model(model, out, training=record)
+    try:
+        fastcnn.save_model(model, out, training=record)
+    except OSError as error:  # a full disk, a folder gone read-only: the weights must not be lost
+        fallback = save_fallback(model, record, out)
+        raise UserError(f"could not write {out} ({error.strerror or error}); the trained model is saved in "
+                        f"{fallback} instead") from None
     with atomic_write(history_path(out), "w") as handle:
         json.dump(record.history, handle, indent=2)
         handle.write("\n")
@@ -108,6 +113,37 @@ def where_saved(checkpointer):
     str
     """
     return checkpointer.where() if checkpointer is not None else "no checkpoints were being written"
+
+
+def save_fallback(model, record, out):
+    """Save the model somewhere else after writing ``out`` failed: beside the checkpoints, else the temp folder.
+
+    Parameters
+    ----------
+    model : fastcnn.Sequential
+    record : fastcnn.records.TrainingRecord
+    out : pathlib.Path
+        Where it should have gone.
+
+    Returns
+    -------
+    pathlib.Path
+        Where it went.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    name = f"{out.stem}.rescued-{os.getpid()}.npz"
+    folders = [out.with_name(out.stem + ".checkpoints"), Path(tempfile.gettempdir()), Path.home()]
+    for folder in folders:
+        try:
+            fastcnn.save_model(model, folder / name, training=record)
+            return folder / name
+        except OSError:
+            continue
+    raise UserError(f"could not write {out}, nor a copy in {', '.join(map(str, folders))}: the trained weights are "
+                    f"lost") from None
 
 
 def write_training_report(model, record, out, dataset):

@@ -74,13 +74,19 @@ def input_preprocessing(model, images, size, crop, normalize):
     return Preprocessing(size, crop, normalize=standardization)
 
 
-def resumed_run(directory):
+def resumed_run(directory, given=None):
     """(model, record) from the checkpoint in ``directory``; a user error when there is nothing to resume.
+
+    Options given with ``--resume``: ``--epochs`` trains on to the new count;
+    any other that contradicts the checkpoint's run is refused, by name
+    (one that repeats the checkpoint's value is fine).
 
     Parameters
     ----------
     directory : pathlib.Path
         The checkpoint folder given to ``--resume``.
+    given : dict of str to object, optional
+        The options given on the command line, by parameter name.
 
     Returns
     -------
@@ -97,12 +103,68 @@ def resumed_run(directory):
     if record is None or None in (record.data, record.split, record.settings) or not record.settings.out \
             or not model.compiled:
         raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train")
-    done, epochs = record.epochs_done, record.settings.epochs
+    given = dict(given or {})
+    check_resume_options(given, record, model)
+    done = record.epochs_done
+    if "epochs" in given:
+        if given["epochs"] <= done and not record.stopped_early:
+            raise UserError(f"--epochs {given['epochs']}: {done} epochs are done already; give more to train on")
+        record.settings.epochs = given["epochs"]
+    epochs = record.settings.epochs
     if record.stopped_early or done >= epochs:
         why = f"early stopping ended it after epoch {done}" if record.stopped_early else f"all {epochs} epochs are done"
-        raise UserError(f"{checkpoint}: nothing to resume, {why}; the model is in {record.settings.out}")
+        raise UserError(f"{checkpoint}: nothing to resume, {why}; the model is in {record.settings.out}"
+                        + ("" if record.stopped_early else "; give --epochs N to train on"))
     click.echo(f"Resuming from {checkpoint}: {done} of {epochs} epochs done")
     return model, record
+
+
+#: options that may come with --resume without being compared to the checkpoint
+RESUME_FREE = {"resume", "epochs", "threads", "quiet", "plots", "write_html", "no_cache", "on_bad_image", "tta"}
+
+
+def check_resume_options(given, record, model):
+    """A one-line error naming the first option given with --resume that contradicts the checkpoint's run.
+
+    Parameters
+    ----------
+    given : dict of str to object
+        Options given on the command line.
+    record : fastcnn.records.TrainingRecord
+    model : fastcnn.Sequential
+        The checkpoint's model (its preprocessing).
+
+    Returns
+    -------
+    None
+    """
+    from pathlib import Path
+
+    settings, preprocessing = record.settings, model.preprocessing
+    resolved = {"out": settings.out, "data_path": record.data.path, "csv_log": settings.csv_log,
+                "checkpoint_dir": None}
+    recorded = {"batch_size": settings.batch_size, "learning_rate": settings.learning_rate, "seed": settings.seed,
+                "lr_schedule": settings.lr_schedule, "augment": settings.augment, "recipe": settings.recipe,
+                "class_weight": settings.class_weight, "label_smoothing": settings.label_smoothing,
+                "early_stopping": settings.early_stopping, "val_split": record.split.val_split,
+                "file_column": record.data.file_column, "label_column": record.data.label_column,
+                "crop": getattr(preprocessing, "crop", None),
+                "image_size": getattr(preprocessing, "image_size", (None,))[0],
+                "normalize": "none" if getattr(preprocessing, "normalize", None) is None else "per-channel"}
+    for name, value in given.items():
+        if name in RESUME_FREE:
+            continue
+        if name in resolved:
+            same = value is not None and resolved[name] is not None and \
+                str(Path(value).resolve()) == str(Path(resolved[name]).resolve())
+        else:
+            same = name in recorded and value == recorded[name]
+        if not same:
+            flag = "--" + {"data_path": "data", "model_source": "model"}.get(name, name).replace("_", "-")
+            was = recorded.get(name, resolved.get(name))
+            raise UserError(f"--resume continues the checkpoint's run: {flag} {value} contradicts it"
+                            + (f" (it has {was})" if was is not None else "") + "; drop the option, or start a "
+                            "new run without --resume")
 
 
 def training_callbacks(model, record, schedule, checkpoint_dir, resuming):

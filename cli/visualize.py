@@ -5,12 +5,12 @@ import click
 import numpy as np
 
 from fastcnn import viz
-from fastcnn.data import decode_image
 from fastcnn.layers import Conv2D
 
 from .common import (crop_of, data_options, evaluation_data, require_images_or_data,
                      user_errors)
 from .models import load_trained_model
+from .scale_options import decode_arguments, echo_skipped
 
 
 def round_robin_by_class(labels, limit):
@@ -41,7 +41,7 @@ def round_robin_by_class(labels, limit):
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=str))
 @click.argument("images", nargs=-1, type=click.Path(path_type=str))
-@data_options
+@data_options(default="the validation split of the data the model was trained on")
 @click.option("--limit", type=click.IntRange(min=1), default=4, show_default=True,
               help="With --data: how many galaxies (taken from each class in turn).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("visualize"),
@@ -56,11 +56,12 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])
     if images:
-        names = [Path(p).stem for p in images]
-        pixels = [decode_image(p, size, crop_of(model)) for p in images]
-        truth = [None] * len(images)
+        pixels, kept = decode_arguments(images, size, crop_of(model), on_bad_image)
+        names = [Path(p).stem for p in kept]
+        truth = [None] * len(kept)
     else:
         dataset, _ = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
+        echo_skipped(dataset)
         chosen = round_robin_by_class(dataset.labels, limit)
         names = [Path(dataset.files[i]).stem if dataset.files else f"galaxy_{i}" for i in chosen]
         pixels = [dataset.images[i] for i in chosen]
@@ -71,8 +72,30 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
     if first_conv is not None:
         written.append(viz.plot_filters(first_conv.params["kernel"], out / f"filters_{first_conv.name}.png",
                                         first_conv.name))
-    for name, image, label in zip(names, pixels, truth):
+    for name, image, label in zip(unique_names(names), pixels, truth):
         written += viz.visualize_galaxy(model, np.asarray(image), out / name, true_label=label)
     click.echo(f"Wrote {len(written)} pictures to {out}:")
     for path in written:
         click.echo(f"  {path}")
+
+
+def unique_names(names):
+    """``names`` with repeats told apart: a/x.png and b/x.png give ``x`` and ``x_2`` (never one over the other).
+
+    Parameters
+    ----------
+    names : list of str
+
+    Returns
+    -------
+    list of str
+    """
+    seen, unique = set(), []
+    for name in names:
+        candidate, count = name, 1
+        while candidate in seen:
+            count += 1
+            candidate = f"{name}_{count}"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique

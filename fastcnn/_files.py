@@ -18,9 +18,18 @@ def _umask():
 @contextmanager
 def atomic_write(path, mode="wb"):
     """``with atomic_write(p) as handle: ...`` writes a temp file in p's folder,
-    flushes it to disk, then renames it over p (with normal permissions)."""
+    flushes it to disk, then renames it over p (with normal permissions).
+
+    The temp file is ``.<p's name>.<this process's PID>.<random>.tmp``: a
+    save killed half-way leaves one, and a later run in that folder removes
+    it once that PID is gone (``cli/outputs.py``).  An error while writing
+    names ``p``, never the temp file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as error:
+        error.filename = str(path)  # the user's file, not the temporary name mkstemp tried
+        raise
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -28,6 +37,12 @@ def atomic_write(path, mode="wb"):
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
         os.replace(tmp, path)
+    except OSError as error:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if error.filename == tmp:
+            error.filename = str(path)
+        raise
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -182,7 +182,7 @@ def _load_model(path, compile):
                 raise ModelFileError(f"{path}: weight {spec['name']} contains NaN or infinity")
             weights.append(array)
         model.set_weights(weights)
-        model.class_names = tuple(config["class_names"]) if config.get("class_names") else None
+        model.class_names = _class_names(config.get("class_names"), model.output_shape, path)
         model.preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
         model.training_info = TrainingRecord.from_dict(config.get("training"))
         model.augment = check_augment(config.get("augment"))
@@ -196,6 +196,19 @@ def _load_model(path, compile):
         if compile and config.get("compile"):
             _restore_optimizer(model, config, archive, path)
     return model
+
+
+def _class_names(names, output_shape, path):
+    """The model file's class names as a tuple, checked: strings, unique, one per output; or None."""
+    if not names:
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) and name for name in names):
+        raise ModelFileError(f"{path}: class_names must be a list of non-empty strings")
+    if len(set(names)) != len(names):
+        raise ModelFileError(f"{path}: class_names repeats a name ({', '.join(names)})")
+    if len(output_shape) != 1 or output_shape[0] != len(names):
+        raise ModelFileError(f"{path}: {len(names)} class names for a model with {output_shape[-1]} outputs")
+    return tuple(names)
 
 
 def _restore_optimizer(model, config, archive, path):

@@ -7,6 +7,7 @@ file or a CI log only the finished line is written, so logs stay readable::
     224/224 [==============================] - 2s 9ms/step - loss: 0.8123 - categorical_accuracy: 0.6652 - auc: 0.8810
 """
 import sys
+import shutil
 import time
 
 from .callbacks.base import Callback
@@ -52,6 +53,7 @@ class ProgressBar:
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.columns = shutil.get_terminal_size((100, 24)).columns
 
     def _line(self, step, logs):
         filled = int(self.width * step / self.total)
@@ -82,7 +84,9 @@ class ProgressBar:
         now = time.perf_counter()
         if self.live and (now - self._last_draw >= self.interval or step >= self.total):
             self._last_draw = now
-            self.stream.write("\r" + self._line(step, logs) + "\033[K")
+            # cut to one row of the terminal: a line that wraps cannot be redrawn by "\r", and the
+            # finished line would then be printed below a stale copy of the bar
+            self.stream.write("\r" + self._line(step, logs)[:self.columns - 1] + "\033[K")
             self.stream.flush()
 
     def finish(self, logs=None):

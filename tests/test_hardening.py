@@ -319,7 +319,7 @@ def test_label_files_that_fight_back(tmp_path, case):
     content, pattern = LABEL_PROBLEMS[case]
     image_set(tmp_path, {})
     (tmp_path / "bad.csv").write_text(content)
-    one_line(run("train", "--data", tmp_path / "bad.csv", "--image-size", 16, "--out", tmp_path / "m.npz"), 2,
+    one_line(run("train", "--data", tmp_path / "bad.csv", "--image-size", 24, "--out", tmp_path / "m.npz"), 2,
              pattern)
 
 
@@ -332,11 +332,11 @@ def test_labels_outside_the_models_classes(tmp_path, model_file):
 
 
 @pytest.mark.parametrize("data,pattern", [
-    (np.full((4, 16, 16, 3), np.nan), r"NaN or infinite"),
-    (np.full((4, 16, 16, 3), 1.5), r"pixel values must be uint8, floats in \[0, 1\] or whole numbers"),
-    (np.full((4, 16, 16, 3), -3.0), r"pixel values must be"),
+    (np.full((4, 24, 24, 3), np.nan), r"NaN or infinite"),
+    (np.full((4, 24, 24, 3), 1.5), r"pixel values must be uint8, floats in \[0, 1\] or whole numbers"),
+    (np.full((4, 24, 24, 3), -3.0), r"pixel values must be"),
 ])
 def test_bad_pixel_arrays(tmp_path, data, pattern):
     np.savez(tmp_path / "bad.npz", data=data, labels=np.eye(4))
-    one_line(run("train", "--data", tmp_path / "bad.npz", "--image-size", 16, "--out", tmp_path / "m.npz"), 2,
+    one_line(run("train", "--data", tmp_path / "bad.npz", "--image-size", 24, "--out", tmp_path / "m.npz"), 2,
              pattern)

@@ -4,9 +4,8 @@
   ``label``); file paths are relative to the CSV's folder.
 * a folder whose sub-folders are the classes: ``DIR/<class>/*.png|jpg|jpeg``.
 
-Class order: the one given (a trained model's), else the sorted label names.
-All images are decoded in a small thread pool (Pillow releases the GIL while
-decoding) and cached on disk (:mod:`fastcnn.data.cache`).
+Class order: the one given (a trained model's), else the sorted label names. Images are decoded in a
+small thread pool (Pillow releases the GIL) and cached on disk (:mod:`fastcnn.data.cache`).
 """
 import csv
 import os
@@ -18,7 +17,7 @@ import numpy as np
 from ..errors import DataError
 from . import cache
 from .dataset import Dataset
-from .images import check_crop, decode_image
+from .images import check_crop, check_regular_file, decode_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -41,6 +40,7 @@ def read_labels_csv(csv_path, file_column="file", label_column="label"):
     """
     csv_path = Path(csv_path)
     try:
+        check_regular_file(csv_path, "labels file")
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = reader.fieldnames or []
@@ -81,13 +81,15 @@ def _inside(csv_path, name, line):
     return path
 
 
-def scan_class_folders(root):
+def scan_class_folders(root, notes=None):
     """``[(image path, class folder name), ...]`` for ``root/<class>/*.png|jpg|jpeg``.
 
     Parameters
     ----------
     root : str or pathlib.Path
         Its sub-folders (hidden ones skipped) are the classes.
+    notes : list of str, optional
+        Gets a line per sub-folder without images (not a class: one class fewer).
 
     Returns
     -------
@@ -97,9 +99,11 @@ def scan_class_folders(root):
     root = Path(root)
     rows = []
     for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for image in sorted(class_dir.iterdir()):
-            if image.is_file() and image.suffix.lower() in IMAGE_SUFFIXES:
-                rows.append((str(image), class_dir.name))
+        found = [(str(f), class_dir.name) for f in sorted(class_dir.iterdir())
+                 if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES]
+        if not found and notes is not None:
+            notes.append(f"the folder {class_dir} has no images (.png, .jpg, .jpeg): not a class, one class fewer")
+        rows += found
     if not rows:
         raise DataError(f"{root}: no images found in class sub-folders (expected {root}/<class>/*.png)")
     return rows
@@ -117,8 +121,7 @@ def label_indices(labels, class_names, where):
 
     Returns
     -------
-    indices : numpy.ndarray
-        (N,) int64.
+    indices : numpy.ndarray, (N,) int64
     class_names : tuple of str
         The class order used (a label outside it is a DataError).
     """
@@ -228,8 +231,9 @@ def load_image_files(path, image_size=(128, 128), crop=None, file_column="file",
     """
     crop = check_crop(crop)
     path = Path(path)
+    notes = []
     if path.is_dir():
-        rows = scan_class_folders(path)
+        rows = scan_class_folders(path, notes)
     else:
         rows = read_labels_csv(path, file_column, label_column)
     paths = [p for p, _ in rows]
@@ -239,7 +243,6 @@ def load_image_files(path, image_size=(128, 128), crop=None, file_column="file",
             raise DataError(f"{path}: the image {p} is listed twice")
         seen.add(p)
     labels, names = label_indices([label for _, label in rows], class_names, path)
-    notes = []
     images, kept = decode_all(paths, image_size, crop, use_cache, notes, on_bad_image)
     if len(kept) == 0:
         raise DataError(f"{path}: none of the {len(paths)} images could be read")

@@ -2,9 +2,10 @@
 
 Steps, in order:
 
-1. open and fully decode with Pillow (a truncated or foreign file is a
-   :class:`DataError` naming the file; Pillow's decompression-bomb warning is
-   an error too);
+1. open and fully decode with Pillow (a truncated or foreign file, a pipe
+   or a device is a :class:`DataError` naming the file, and so is an image
+   of more pixels than Pillow's ``Image.MAX_IMAGE_PIXELS``, checked from its
+   header in every thread);
 2. convert any mode to 8-bit RGB: grayscale is repeated into three channels,
    16-bit grayscale is scaled 65535 -> 255 (not clipped), palette images are
    expanded, CMYK is converted, and transparent images are composited over
@@ -16,7 +17,7 @@ Steps, in order:
    resizing never distorts the galaxy;
 4. resize to ``size`` = (H, W) with bilinear interpolation.
 """
-import warnings
+import os
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -85,6 +86,28 @@ def _centre_square(image, crop):
     return image.crop((left, top, left + side, top + side))
 
 
+def check_regular_file(path, what):
+    """A one-line DataError unless ``path`` is a regular file (a FIFO or a device would block or never end).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    what : str
+        "image", "labels file", ...: for the message.
+
+    Returns
+    -------
+    None
+    """
+    import stat
+
+    mode = os.stat(path).st_mode  # FileNotFoundError is the caller's to word
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: not a regular file (a pipe or a device?); the {what} must be a file")
+
+
 def decode_image(path, size=(128, 128), crop=None):
     """Read ``path`` and return RGB uint8 pixels of shape ``(size[0], size[1], 3)``.
 
@@ -110,23 +133,28 @@ def decode_image(path, size=(128, 128), crop=None):
     """
     crop = check_crop(crop)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                image.load()
-                image = _to_rgb(image, path)
-                image = _centre_square(image, crop)
-                height, width = size
-                if image.size != (width, height):
-                    image = image.resize((width, height), Image.BILINEAR)
-                pixels = np.asarray(image, dtype=np.uint8)
+        check_regular_file(path, "image")
+        with Image.open(path) as image:
+            # the size, from the header, before any pixel is decoded: explicit, so it holds in any thread
+            # (warnings.catch_warnings, which Pillow's own bomb check relies on, is not thread-safe)
+            limit = Image.MAX_IMAGE_PIXELS  # Pillow's decompression-bomb limit (None: none)
+            if limit and image.width * image.height > limit:
+                raise DataError(f"{path}: refused, too many pixels ({image.width} x {image.height}; "
+                                f"at most {limit:,})")
+            image.load()
+            image = _to_rgb(image, path)
+            image = _centre_square(image, crop)
+            height, width = size
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.BILINEAR)
+            pixels = np.asarray(image, dtype=np.uint8)
     except FileNotFoundError:
         raise DataError(f"image not found: {path}") from None
     except IsADirectoryError:
         raise DataError(f"expected an image file, got a folder: {path}") from None
     except UnidentifiedImageError:
         raise DataError(f"not an image Pillow can read: {path}") from None
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:  # warnings as errors, too
         raise DataError(f"{path}: refused, too many pixels ({error})") from None
     except DataError:
         raise

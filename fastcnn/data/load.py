@@ -8,7 +8,7 @@ from ..errors import DataError
 from . import cache
 from .dataset import Dataset
 from .files import load_image_files
-from .images import check_crop
+from .images import check_crop, check_regular_file
 from .npz import load_npz
 
 #: the built-in data set: always the same 1,400 procedural galaxies
@@ -113,6 +113,7 @@ def load_dataset(path=None, image_size=(128, 128), crop=None, file_column="file"
     if path.suffix.lower() == ".npz":
         if crop is not None:
             raise DataError("--crop applies to image files, not to .npz arrays")
+        check_regular_file(path, "data set")
         return load_npz(path, image_size, class_names)
     raise DataError(
         f"cannot tell what {path} is: --data takes a .npz file, a labels .csv file, "

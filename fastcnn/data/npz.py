@@ -22,6 +22,71 @@ from .disk import DiskArray, npz_member
 STREAM_BYTES = 1 << 30
 
 
+#: the most bytes a compressed member may inflate to, unless FASTCNN_MAX_DATA_BYTES says otherwise
+DEFAULT_MAX_INFLATED = 16 << 30
+
+
+def check_inflated_size(path, name):
+    """A one-line DataError when member ``name`` of the .npz would not fit in memory once read.
+
+    An uncompressed ``data`` member is read from disk batch by batch; a
+    compressed one must be inflated whole, and 6 MB of zeros inflate to
+    gigabytes.  The member's size comes from its .npy header and the zip
+    directory (neither needs the data), and is held against the memory
+    available now and a cap (:data:`DEFAULT_MAX_INFLATED`, or the environment
+    variable ``FASTCNN_MAX_DATA_BYTES``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    name : str
+        The member's name without ``.npy``.
+
+    Returns
+    -------
+    int
+        The bytes it inflates to (0 for a member stored uncompressed: it is read in place).
+    """
+    import os
+
+    from .._files import read_npy_header
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name + ".npy")
+        if info.compress_type == zipfile.ZIP_STORED:
+            return 0
+        with archive.open(info) as member:
+            shape, _, dtype = read_npy_header(member)
+    declared = max(int(np.prod(shape, dtype=np.float64)) * dtype.itemsize, info.file_size)
+    cap = int(os.environ.get("FASTCNN_MAX_DATA_BYTES", DEFAULT_MAX_INFLATED))
+    available = available_memory()
+    limit = min(cap, available // 2) if available else cap
+    if declared > limit:
+        why = (f"the limit FASTCNN_MAX_DATA_BYTES={cap:,}" if limit == cap else
+               f"half the memory available now ({available / 1e9:.2f} GB)")
+        raise DataError(f"{path}: the compressed array {name!r} {tuple(shape)} inflates to {declared / 1e9:.2f} GB, "
+                        f"more than {why}; save it uncompressed (np.savez, not savez_compressed) and fastcnn reads it "
+                        f"from disk batch by batch")
+    return declared
+
+
+def available_memory():
+    """Bytes of memory available now (Linux ``MemAvailable``), or None where unknown.
+
+    Returns
+    -------
+    int or None
+    """
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _read_arrays(path, stream_bytes=STREAM_BYTES):
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -33,6 +98,9 @@ def _read_arrays(path, stream_bytes=STREAM_BYTES):
                     f"{path}: missing array {' and '.join(repr(m) for m in missing)} "
                     f"(has: {', '.join(archive.files) or 'nothing'})"
                 )
+            for key in ("data", "labels", "class_names"):
+                if key in archive.files:
+                    check_inflated_size(path, key)
             arrays = {key: archive[key] for key in archive.files if key in ("labels", "class_names")}
             on_disk = npz_member(path, "data")
             if on_disk is not None and on_disk.dtype == np.uint8 and \
