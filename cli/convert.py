@@ -3,11 +3,7 @@ from pathlib import Path
 
 import click
 
-import fastcnn
-from fastcnn.records import Preprocessing
-
 from .common import UserError, user_errors
-from .models import output_names
 
 
 @click.command()
@@ -27,6 +23,10 @@ def convert(keras_path, out, class_names, crop):
     needed (h5py is: pip install "fastcnn[keras]").  The result evaluates,
     visualises and fine-tunes like a model trained here.
     """
+    import fastcnn
+    from fastcnn.records import Preprocessing
+    from .models import output_names
+
     out = out or keras_path.with_suffix(".npz")
     if out.suffix != ".npz":
         raise UserError(f"--out must end in .npz, got {out}")

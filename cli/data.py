@@ -4,14 +4,8 @@ from pathlib import Path
 
 import click
 
-from fastcnn.data import Dataset, load_builtin, write_image_folder
-from fastcnn.data.export import write_npz_in_chunks, write_synthetic_npz
 from fastcnn.data.load import BUILTIN_SIZE
-from fastcnn.data.npz import load_npz
-from fastcnn.classes import GALAXY_CLASSES
-from fastcnn.data.synth import synthesize_galaxies
 
-from fastcnn.viz import contact_sheet
 
 from .common import UserError, user_errors
 
@@ -37,6 +31,13 @@ def synth(out, count, seed, image_size, preview, overwrite):
     An .npz is written in chunks, so it may be larger than memory (e.g.
     --n 100000): fastcnn train then reads it batch by batch.
     """
+    from fastcnn.data import Dataset, load_builtin, write_image_folder
+    from fastcnn.data.export import write_npz_in_chunks, write_synthetic_npz
+    from fastcnn.data.npz import load_npz
+    from fastcnn.classes import GALAXY_CLASSES
+    from fastcnn.data.synth import synthesize_galaxies
+    from fastcnn.viz import contact_sheet
+
     started = time.perf_counter()
     existing = out if out.suffix == ".npz" else out / "labels.csv"
     if existing.exists() and not overwrite:

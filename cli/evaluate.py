@@ -3,14 +3,8 @@ import json
 
 import click
 
-from fastcnn import viz
-from fastcnn.evaluation import scores
-
 from .common import (data_options, echo_dataset, evaluation_data, picture_path,
                      threads_option, use_threads, user_errors)
-from .models import load_trained_model
-from .tables import confusion_table, per_class_table
-from .train_results import views_in_words
 
 
 @click.command()
@@ -28,6 +22,12 @@ from .train_results import views_in_words
 def evaluate(model_path, data_path, file_column, label_column, no_cache, on_bad_image, batch_size, tta, as_json,
              plots, threads):
     """Evaluate a saved MODEL (default data: the validation split it was trained with)."""
+    from fastcnn import viz
+    from fastcnn.evaluation import scores
+    from .models import load_trained_model
+    from .tables import confusion_table, per_class_table
+    from .train_results import views_in_words
+
     use_threads(threads)
     model = load_trained_model(model_path)
     dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)

@@ -3,13 +3,8 @@ import copy
 import math
 
 import click
-import numpy as np
-
-import fastcnn
-from fastcnn.gradcheck import check_layer, check_model
 
 from .common import user_errors
-from .models import load_any_model
 
 GOOD = 1e-6
 BAD = 1e-2
@@ -50,6 +45,11 @@ def gradcheck(model_path, input_size, entries, seed):
     Without MODEL the reference galaxy classifier is checked; with MODEL its
     architecture (and, where the shapes allow, its weights) at --input-size.
     """
+    import numpy as np
+    import fastcnn
+    from fastcnn.gradcheck import check_layer, check_model
+    from .models import load_any_model
+
     if model_path is None:
         model = fastcnn.galaxy_classifier(input_shape=(input_size, input_size, 3), seed=seed)
     else:

@@ -1,89 +1,58 @@
-"""``fastcnn`` command-line entry point.
+"""The ``fastcnn`` command: a group whose commands are imported only when one runs.
 
-User errors (bad arguments, missing or bad files) print one line
-``Error: ...`` and exit with status 2; they never show a traceback.
+``fastcnn --help`` lists the commands from :data:`COMMANDS` without importing
+them, and ``fastcnn CMD --help`` imports only CMD's module, whose top level
+imports no Numba and no matplotlib: help and usage errors answer at once.
+(``tests/test_cli.py`` holds the short help texts here equal to the commands'.)
 """
-import sys
+import importlib
 
 import click
 
-import fastcnn
+from fastcnn._version import __version__
 
-from .common import UserError, user_errors
-from .convert import convert
-from .models import architecture_json, summary_model
-from .benchmark import benchmark
-from .data import data
-from .evaluate import evaluate
-from .predict import predict
-from .report import report
-from .gradcheck import gradcheck
-from .sweep import sweep
-from .train import train
-from .visualize import visualize
-from .warmup import warmup
+from .common import UserError
 
-AUGMENT_WORDS = {"dihedral": "trained on random rotations by 90 degrees and mirror images",
-                 "flip": "trained on random mirror images"}
+#: command name -> (module in fastcnn_cli, its short help), in the order ``--help`` lists them
+COMMANDS = {
+    "train": ("train", "Train the reference galaxy classifier (Keras's original settings by default), or the..."),
+    "sweep": ("sweep", "Train one model per combination of --grid values and seed, in parallel; any `fastcnn..."),
+    "evaluate": ("evaluate", "Evaluate a saved MODEL (default data: the validation split it was trained with)."),
+    "predict": ("predict", "Predict the class of each IMAGE (or of the images in --data, with their true labels)."),
+    "report": ("report", "Write one HTML page about MODEL: the run, its curves, its scores on the validation..."),
+    "visualize": ("visualize",
+                  "Draw, for each galaxy: the image with its predicted class, the feature maps after every..."),
+    "summary": ("summary", "Print the layer table of MODEL (a saved model or an architecture file), or of the..."),
+    "data": ("data", "Generate or inspect data sets."),
+    "convert": ("convert", "Import a Keras model (.keras from Keras 3, .h5 from Keras 2) with its weights."),
+    "benchmark": ("benchmark", "Time training (batch 32 and 5) and prediction (batch 256) of the reference model."),
+    "warmup": ("warmup", "Compile every Numba kernel now (float32 and float64) and print how long it took."),
+    "gradcheck": ("gradcheck", "Check every layer's gradients against central finite differences in float64."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(fastcnn.__version__, "--version", prog_name="fastcnn", message="%(prog)s %(version)s")
+class LazyCommands(click.Group):
+    """A click group that imports a command's module when that command is used."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")
+        return getattr(module, name)
+
+    def format_commands(self, ctx, formatter):
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+@click.group(cls=LazyCommands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="fastcnn", message="%(prog)s %(version)s")
 def cli():
     """fastcnn: train and use a small CNN on the CPU, with readable Numba kernels."""
 
-
-@cli.command()
-@click.argument("model_path", metavar="[MODEL]", required=False, type=click.Path(path_type=str))
-@click.option("--model", "model_option", type=click.Path(path_type=str), default=None, metavar="FILE",
-              help="The same as MODEL: a model file (.npz, .keras, .h5) or an architecture file (.json).")
-@click.option("--input-size", type=int, default=128, show_default=True,
-              help="Input height and width of the reference model, and of an architecture file that does "
-                   "not say its input shape.")
-@click.option("--classes", type=int, default=4, show_default=True, help="Without MODEL: number of classes.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the architecture as a JSON file for 'fastcnn train --model' instead of the table.")
-@user_errors
-def summary(model_path, model_option, input_size, classes, as_json):
-    """Print the layer table of MODEL (a saved model or an architecture file), or of the reference classifier."""
-    if model_path is not None and model_option is not None:
-        raise UserError("give MODEL or --model, not both")
-    model_path = model_path or model_option
-    model = summary_model(model_path, input_size, classes)
-    if as_json:
-        click.echo(architecture_json(model))
-        return
-    model.summary()
-    if getattr(model, "class_names", None):
-        click.echo(f"Classes: {', '.join(model.class_names)}")
-    if getattr(model, "preprocessing", None) is not None:
-        click.echo(f"Preprocessing: {model.preprocessing.describe()}")
-    if getattr(model, "augment", None) is not None:
-        click.echo(f"Augmentation: {model.augment} ({AUGMENT_WORDS[model.augment]}); "
-                   f"evaluate/predict --tta average over them")
-    record = getattr(model, "training_info", None)
-    if record is not None and record.epochs_done:
-        history, source = record.history, record.data.source if record.data else "?"
-        line = f"Trained: {record.epochs_done} epochs on {source}"
-        if record.stopped_early:
-            line += " (stopped early)"
-        if history.get("val_categorical_accuracy"):
-            line += (f"; final val_categorical_accuracy {history['val_categorical_accuracy'][-1]:.4f}, "
-                     f"val_auc {history['val_auc'][-1]:.4f}")
-        click.echo(line)
-
-
-cli.add_command(train)
-cli.add_command(sweep)
-cli.add_command(benchmark)
-cli.add_command(evaluate)
-cli.add_command(predict)
-cli.add_command(report)
-cli.add_command(data)
-cli.add_command(warmup)
-cli.add_command(visualize)
-cli.add_command(gradcheck)
-cli.add_command(convert)
 
 __all__ = ["cli", "main", "UserError"]
 
@@ -104,5 +73,5 @@ def main(argv=None):
     return cli.main(args=argv, prog_name="fastcnn")
 
 
-if __name__ == "__main__":  # python -m fastcnn_cli.main
-    sys.exit(main())
+if __name__ == "__main__":
+    main()

@@ -3,12 +3,9 @@ import json
 from pathlib import Path
 
 import click
-import numpy as np
 
 from .common import (UserError, crop_of, data_options, evaluation_data, require_images_or_data, threads_option,
                      use_threads, user_errors)
-from .models import load_trained_model
-from .predict_shards import predict_sharded
 from .scale_options import backend_options, decode_arguments, echo_skipped
 
 
@@ -35,6 +32,10 @@ from .scale_options import backend_options, decode_arguments, echo_skipped
 def predict(model_path, images, data_path, file_column, label_column, no_cache, on_bad_image, limit, tta, as_json,
             out, shard_size, backend, address, threads_per_task, threads):
     """Predict the class of each IMAGE (or of the images in --data, with their true labels)."""
+    import numpy as np
+    from .models import load_trained_model
+    from .predict_shards import predict_sharded
+
     if out is not None:
         if images or as_json or limit is not None or data_path is None:
             raise UserError("--out predicts the images of --data (a .csv list or a folder) into a CSV: "

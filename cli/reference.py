@@ -43,8 +43,9 @@ def commands(group=cli, prefix=()):
     command : click.Command
         A command, not a group (groups are descended into).
     """
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    context = click.Context(group)
+    for name in sorted(group.list_commands(context)):
+        command = group.get_command(context, name)  # (the fastcnn group imports its commands on demand)
         if isinstance(command, click.Group):
             yield from commands(command, prefix + (name,))
         else:

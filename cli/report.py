@@ -3,10 +3,7 @@ from pathlib import Path
 
 import click
 
-from fastcnn.report import write_report
-
 from .common import data_options, echo_dataset, evaluation_data, threads_option, use_threads, user_errors
-from .models import load_trained_model
 
 
 def report_path(model_path):
@@ -38,6 +35,9 @@ def report(model_path, data_path, file_column, label_column, no_cache, on_bad_im
 
     The page is one file with everything inline: it opens offline in any browser and can be sent on.
     """
+    from fastcnn.report import write_report
+    from .models import load_trained_model
+
     use_threads(threads)
     model = load_trained_model(model_path)
     dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)

@@ -14,15 +14,10 @@ from pathlib import Path
 
 import click
 
-from fastcnn._files import atomic_write
-from fastcnn.scale import TaskFailure, check_backend, make_backend
-from fastcnn.scale.grid import Trial, parse_grid, parse_seeds
 from fastcnn.scale.results import METRICS, format_table, read_results, summarize, trial_row, write_results
 
 from .common import UserError, user_errors
 from .scale_options import backend_options
-from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
-from .sweep_trial import run_trial, trial_arguments, warm_up_node
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                  "help_option_names": ["-h", "--help"]})
@@ -48,6 +43,13 @@ def sweep(context, grid_specs, seeds, out_dir, backend, address, threads_per_tri
     Example: fastcnn sweep --grid learning_rate=1e-3,3e-3 --grid augment=none,dihedral --seeds 0,1,2
     --epochs 12 --out sweep1
     """
+    from fastcnn._files import atomic_write
+    from fastcnn.scale import check_backend, make_backend
+    from fastcnn.scale.grid import Trial, parse_grid, parse_seeds
+
+    from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
+    from .sweep_trial import trial_arguments, warm_up_node
+
     if resume_dir is not None:
         if grid_specs or out_dir is not None or context.args:
             raise UserError("--resume takes the sweep's settings from its sweep.json: give no --grid, --out or "
@@ -111,6 +113,10 @@ def run_trials(runner, trials, tasks, dataset, rows, out_dir, grid_names):
     -------
     None
     """
+    from fastcnn.scale import TaskFailure
+
+    from .sweep_trial import run_trial
+
     total, failed = len(trials), 0
     for done, (index, result) in enumerate(runner.run(run_trial, tasks, dataset), start=1):
         trial = trials[index]

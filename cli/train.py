@@ -14,20 +14,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-import fastcnn
-from fastcnn.callbacks import parse_schedule
-from fastcnn.data import load_dataset, stratified_split
-from fastcnn.records import DataSource, Settings, Split, TrainingRecord
-from fastcnn.warmup import compile_for
-
-from .callbacks import Checkpointer, ResumableEarlyStopping
-from .models import check_image_size, model_to_train, starting_point
-from .outputs import claim_outputs
-from .scale_options import preloaded_dataset
 from .common import UserError, crop_of, data_options, echo_dataset, threads_option, use_threads, user_errors
-from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
-from .train_results import report_validation, save_results, where_saved, write_training_report
-from .train_setup import RECIPES, apply_recipe, input_preprocessing, resumed_run, training_callbacks
+from .recipes import RECIPES, apply_recipe
 
 
 @click.command()
@@ -98,6 +86,19 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     current batch and says how to resume (--resume DIR), which ends with the
     same weights, bit for bit, as an uninterrupted run.
     """
+    import fastcnn
+    from fastcnn.callbacks import parse_schedule
+    from fastcnn.data import load_dataset, stratified_split
+    from fastcnn.records import DataSource, Settings, Split, TrainingRecord
+    from fastcnn.warmup import compile_for
+    from .callbacks import Checkpointer, ResumableEarlyStopping
+    from .models import check_image_size, model_to_train, starting_point
+    from .outputs import claim_outputs
+    from .scale_options import preloaded_dataset
+    from .train_loss import class_weight_argument, class_weights, describe_loss, parse_class_weight
+    from .train_setup import input_preprocessing, resumed_run, training_callbacks
+    from .train_results import report_validation, save_results, where_saved, write_training_report
+
     started = time.perf_counter()
     use_threads(threads)
     chosen = apply_recipe(recipe, {"normalize": normalize, "learning_rate": learning_rate, "lr_schedule": lr_schedule,

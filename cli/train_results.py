@@ -91,13 +91,18 @@ def save_results(model, record, out, val_set, plots):
         handle.write("\n")
     click.echo(f"Saved the model to {out} and its history to {history_path(out)}")
     if plots and record.history:
-        written = [viz.plot_training_curves(record.history, picture_path(out, "training_curves"))]
-        if val_set is not None:
-            probabilities = model.predict(val_set.images, batch_size=64)
-            written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
-                                                     picture_path(out, "confusion_matrix")))
-            written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
-                                        picture_path(out, "roc")))
+        try:
+            written = [viz.plot_training_curves(record.history, picture_path(out, "training_curves"))]
+            if val_set is not None:
+                probabilities = model.predict(val_set.images, batch_size=64)
+                written.append(viz.plot_confusion_matrix(val_set.labels, probabilities.argmax(1), model.class_names,
+                                                         picture_path(out, "confusion_matrix")))
+                written.append(viz.plot_roc(val_set.one_hot(), probabilities, model.class_names,
+                                            picture_path(out, "roc")))
+        except OSError as error:  # the model is saved: the run succeeded, only a picture is missing
+            click.echo(f"Warning: could not write the pictures ({error.strerror or error}: "
+                       f"{error.filename or picture_path(out, '*')}); the model is saved", err=True)
+            return
         click.echo("Pictures: " + ", ".join(str(p) for p in written))
 
 

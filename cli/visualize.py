@@ -2,15 +2,9 @@
 from pathlib import Path
 
 import click
-import numpy as np
-
-from fastcnn import viz
-from fastcnn.layers import Conv2D
 
 from .common import (crop_of, data_options, evaluation_data, require_images_or_data,
                      user_errors)
-from .models import load_trained_model
-from .scale_options import decode_arguments, echo_skipped
 
 
 def round_robin_by_class(labels, limit):
@@ -29,6 +23,8 @@ def round_robin_by_class(labels, limit):
     list of int
         Indices into ``labels``.
     """
+    import numpy as np
+
     per_class = [list(np.flatnonzero(np.asarray(labels) == k)) for k in np.unique(labels)]
     chosen = []
     for rank in range(max((len(members) for members in per_class), default=0)):
@@ -52,6 +48,12 @@ def visualize(model_path, images, data_path, file_column, label_column, no_cache
     maps after every layer with a spatial output (convolution, pooling,
     batch normalization, activation, ...), the dense layers' activations;
     and once, the first convolution's filters.  MODEL may be a Keras file."""
+    import numpy as np
+    from fastcnn import viz
+    from fastcnn.layers import Conv2D
+    from .models import load_trained_model
+    from .scale_options import decode_arguments, echo_skipped
+
     require_images_or_data(images, data_path)
     model = load_trained_model(model_path)
     size = tuple(model.input_shape[:2])

@@ -33,6 +33,12 @@ def open_model_file(path):
         raise ModelFileError(f"model file not found: {path}")
     if path.is_dir():
         raise ModelFileError(f"expected a model file, got a folder: {path}")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: not a regular file (a pipe or a device?); a model must be a file")
+    with open(path, "rb") as handle:
+        start = handle.read(6)
+    if start != b"\x93NUMPY" and not zipfile.is_zipfile(path):  # (a lone .npy gets its own message below)
+        raise ModelFileError(f"{path}: not a fastcnn model file (not an .npz archive)")
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:

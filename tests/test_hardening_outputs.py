@@ -280,3 +280,61 @@ def test_a_live_progress_bar_fits_one_row_of_the_terminal():
     assert 0 < len(drawn) <= 59  # one row: "\r" can redraw it, so the finished line replaces it
     bar.finish({"loss": 1.2, "val_loss": 1.3})
     assert screen.getvalue().endswith("\n") and "val_loss" in screen.getvalue().split("\r")[-1]
+
+
+def test_pictures_that_cannot_be_written_do_not_fail_a_saved_run(data, tmp_path):
+    out = tmp_path / "m.npz"
+    (tmp_path / "m.training_curves.png").mkdir()  # a folder where the picture should go
+    result = run("train", "--data", data, "--out", out, "--image-size", "32", "--epochs", "1")
+    assert result.exit_code == 0, result.output
+    assert "Warning: could not write the pictures" in result.output and "the model is saved" in result.output
+    assert fastcnn.load_model(out).training_info.epochs_done == 1
+
+
+def test_the_readme_predict_command_works_as_typed(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if line.startswith("fastcnn predict galaxy_model.npz "))
+    image = command.split()[3]
+    assert image == "galaxies/images/00000.png"  # written by the README's `fastcnn data synth --out galaxies/`
+    assert run("data", "synth", "--out", tmp_path / "galaxies", "--n", "4", "--image-size", "32").exit_code == 0
+    assert (tmp_path / image).is_file()
+
+
+def test_model_files_that_are_not_archives_or_not_files(tmp_path):
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00garbage" * 50)
+    with pytest.raises(ModelFileError, match=r"garbage.npz: not a fastcnn model file \(not an .npz archive\)"):
+        fastcnn.load_model(garbage)
+    os.mkfifo(tmp_path / "pipe.npz")
+    with pytest.raises(ModelFileError, match=r"pipe.npz: not a regular file"):
+        fastcnn.load_model(tmp_path / "pipe.npz")
+
+
+@pytest.mark.parametrize("command", ["", "train", "sweep", "evaluate", "predict", "report", "visualize", "summary",
+                                     "data", "convert", "benchmark", "warmup", "gradcheck"])
+def test_help_imports_neither_numba_nor_matplotlib(command):
+    """Help and usage errors answer at once: what they import is checked here, the time in docs/hardening.md."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom fastcnn_cli.main import cli\n"
+            f"try:\n    cli.main({[c for c in [command, '--help'] if c]!r}, prog_name='fastcnn')\n"
+            "except SystemExit:\n    pass\n"
+            "print('numba' in sys.modules, 'matplotlib' in sys.modules, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: fastcnn" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "False False", (command, result.stderr)
+
+
+def test_the_command_list_shows_each_commands_own_short_help():
+    import click
+
+    from fastcnn_cli.main import COMMANDS, cli
+
+    context = click.Context(cli)
+    for name, (_, short) in COMMANDS.items():
+        assert cli.get_command(context, name).get_short_help_str(limit=90) == short, name
+    assert cli.get_command(context, "nope") is None
