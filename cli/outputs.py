@@ -4,14 +4,11 @@
   file fastcnn did not write; replacing an earlier fastcnn model is said aloud.
 * :func:`check_writable`: every output folder can take a file *now*, not
   after an hour of training.
-* :class:`OutputLock`: one run at a time per output (``fcntl.flock`` on
-  ``<out>.lock``); a second run names the process that holds it.
-* :func:`remove_stale_temporaries`: the ``.<name>.<pid>.*.tmp`` files a
-  killed save left behind, removed once their writer is gone.
+* :class:`~cli.locks.OutputLock` (``cli/locks.py``): one run at a time per
+  output; :func:`~cli.locks.remove_stale_temporaries`: what killed saves left.
 """
 import datetime
 import os
-import re
 from pathlib import Path
 
 import click
@@ -20,12 +17,11 @@ from fastcnn.errors import ModelFileError
 from fastcnn.io import read_config
 
 from .common import UserError
-
-#: fastcnn's temporary files: ".<target name>.<writer's PID>.<random>.tmp" (fastcnn._files.atomic_write)
-TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
+from .locks import OutputLock, remove_stale_temporaries
 
 
-def claim_outputs(out, checkpoint_dir, data_path):
+
+def claim_outputs(out, checkpoint_dir, data_path, csv_log=None):
     """Everything ``fastcnn train`` checks and takes before it loads data: see the module docstring.
 
     The locks are released when the command ends (click's context owns them).
@@ -37,12 +33,16 @@ def claim_outputs(out, checkpoint_dir, data_path):
     checkpoint_dir : pathlib.Path or None
     data_path : str or None
         ``--data`` of a new run (None when resuming, or for the built-in galaxies).
+    csv_log : str or None
+        ``--csv-log``: never the data or the model, nor a file fastcnn did not write.
 
     Returns
     -------
     None
     """
     replacing = check_model_out(out, data_path)
+    if csv_log is not None:
+        check_output_file(csv_log, "--csv-log", [data_path, out], CSV_LOG)
     folders = [out.parent] + ([checkpoint_dir] if checkpoint_dir is not None else [])
     for folder, what in zip(folders, ("--out", "--checkpoint-dir")):
         check_writable(folder, what)
@@ -91,6 +91,65 @@ def check_model_out(out, data_path):
     return f"replacing {out} (a fastcnn model written {written})"
 
 
+def check_output_file(out, option, inputs, ours):
+    """A one-line error unless ``out`` may be written: not a folder, not an input, and not a file fastcnn did not write.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+    option : str
+        The option that names it, for the message ("--out", "--csv-log", "-o").
+    inputs : sequence of str or pathlib.Path or None
+        The command's input files (the model, --data): never overwritten.
+    ours : callable
+        ``ours(path)`` is True when an existing file is one fastcnn writes there (its own earlier output).
+
+    Returns
+    -------
+    None
+    """
+    out = Path(out)
+    for given in inputs:
+        if given is not None and Path(given).exists() and out.resolve() == Path(given).resolve():
+            raise UserError(f"{option} {out} is this command's input ({given}): choose another {option}")
+    if out.is_dir():
+        raise UserError(f"{option} {out} is a folder: give a file name")
+    if out.exists() and (not out.is_file() or not ours(out)):
+        raise UserError(f"{option} {out} exists and fastcnn did not write it: fastcnn will not replace it; "
+                        f"choose another {option} or move it away")
+
+
+def begins_with(text, within=0):
+    """A test for :func:`check_output_file`: does a file begin with ``text`` (or hold it in its first ``within`` bytes)?
+
+    Parameters
+    ----------
+    text : str
+    within : int, default 0
+        0: at the very start.
+
+    Returns
+    -------
+    callable
+        path -> bool.
+    """
+    def test(path):
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(max(within, len(text.encode()))).decode("utf-8", "replace")
+        except OSError:
+            return False
+        return text in head if within else head.startswith(text)
+
+    return test
+
+
+#: how fastcnn's own outputs begin: the predictions CSV, Keras's CSVLogger log, the HTML report
+PREDICTIONS = begins_with("file,predicted,probability")
+CSV_LOG = begins_with("epoch")
+REPORT = begins_with("<title>fastcnn report: ", within=400)
+
+
 def check_writable(folder, what):
     """A one-line error unless a file can be created in ``folder`` now (it is created if missing).
 
@@ -112,99 +171,3 @@ def check_writable(folder, what):
     except OSError as error:
         reason = error.strerror or str(error)
         raise UserError(f"cannot write in {folder} ({what}): {reason}; nothing was trained") from None
-
-
-def remove_stale_temporaries(folder):
-    """Delete the temporary files of saves whose writer process is gone; return their names.
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-
-    Returns
-    -------
-    list of str
-    """
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for entry in folder.iterdir():
-        match = TEMPORARY.match(entry.name)
-        if match and entry.is_file() and not process_alive(int(match["pid"])):
-            try:
-                entry.unlink()
-                removed.append(entry.name)
-            except OSError:
-                pass
-    return removed
-
-
-def process_alive(pid):
-    """True when a process with this PID exists (it may be another user's).
-
-    Parameters
-    ----------
-    pid : int
-
-    Returns
-    -------
-    bool
-    """
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class OutputLock:
-    """An exclusive lock on ``<path>.lock`` for as long as the run writes ``path`` (POSIX ``flock``).
-
-    The lock file holds the owner's PID, so the second run can say who holds
-    it.  The operating system drops the lock when the process ends, however
-    it ends; the file itself stays (empty of meaning once unlocked).
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The output (a model file, or a folder: its lock is ``<folder>/.lock``).
-    what : str
-        The option, for the message.
-    """
-
-    def __init__(self, path, what):
-        self.path = path / ".lock" if path.is_dir() else path.with_name(path.name + ".lock")
-        self.what, self.handle = what, None
-
-    def __enter__(self):
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; runs are not protected from each other there
-            return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            handle.close()
-            raise UserError(f"another fastcnn run (PID {owner}) is writing {self.what} "
-                            f"{self.path.with_suffix('') if self.path.name != '.lock' else self.path.parent}; "
-                            f"wait for it to finish or choose another {self.what}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self.handle = handle
-        return self
-
-    def __exit__(self, *exc):
-        if self.handle is not None:
-            self.handle.close()  # closing releases the lock
-            self.handle = None
-        return False

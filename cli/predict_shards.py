@@ -16,6 +16,7 @@ from fastcnn.scale import TaskFailure, check_backend, make_backend
 from fastcnn.scale.shards import join_shards, list_images, plan_shards, predict_shard
 
 from .common import UserError
+from .outputs import PREDICTIONS, check_output_file
 from .models import load_trained_model
 
 
@@ -42,6 +43,7 @@ def predict_sharded(model_path, data_path, file_column, out, backend, address, s
     if not out.parent.is_dir():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
     check_backend(backend, address)
+    check_output_file(out, "--out", [data_path, model_path], PREDICTIONS)
     model = load_trained_model(model_path)  # checked here, once, before any task starts
     model_bytes = Path(model_path).read_bytes()
     images = list_images(data_path, file_column)

@@ -37,11 +37,13 @@ def report(model_path, data_path, file_column, label_column, no_cache, on_bad_im
     """
     from fastcnn.report import write_report
     from .models import load_trained_model
+    from .outputs import REPORT, check_output_file
 
     use_threads(threads)
     model = load_trained_model(model_path)
     dataset, described = evaluation_data(model, data_path, file_column, label_column, no_cache, on_bad_image)
     echo_dataset(dataset)
     out = report_path(model_path) if out is None else out
+    check_output_file(out, "-o", [model_path, data_path], REPORT)
     size = write_report(model, dataset, out, described, tta=tta)
     click.echo(f"Wrote the report to {out} ({size / 1e6:.1f} MB); open it in any browser")

@@ -47,6 +47,7 @@ def sweep(context, grid_specs, seeds, out_dir, backend, address, threads_per_tri
     from fastcnn.scale import check_backend, make_backend
     from fastcnn.scale.grid import Trial, parse_grid, parse_seeds
 
+    from .locks import OutputLock
     from .sweep_setup import SWEEP_NAME, check_arguments, new_spec, read_spec, sweep_data
     from .sweep_trial import trial_arguments, warm_up_node
 
@@ -68,6 +69,7 @@ def sweep(context, grid_specs, seeds, out_dir, backend, address, threads_per_tri
               "directory": str(out_dir / trial.id)} for trial in trials]
     check_arguments(tasks)
     out_dir.mkdir(parents=True, exist_ok=True)
+    context.with_resource(OutputLock(out_dir, "the sweep folder"))  # one sweep at a time in it
     if resume_dir is None:
         with atomic_write(out_dir / SWEEP_NAME, "w") as handle:
             json.dump(spec, handle, indent=2)

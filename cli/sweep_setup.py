@@ -38,14 +38,12 @@ def new_spec(grid, seeds, train_args):
     -------
     dict
     """
-    from .train import train
-
-    options = {param.name: param for param in train.params if isinstance(param, click.Option)}
+    options = train_options()
     for name in grid:
         if name not in options:
             raise UserError(f"--grid {name}: fastcnn train has no option --{name.replace('_', '-')}")
-        if name in RESERVED or name in DATA_OPTIONS:
-            why = "the data set is decoded once for the whole sweep" if name in DATA_OPTIONS else \
+        if options[name].name in RESERVED or options[name].name in DATA_OPTIONS:
+            why = "the data set is decoded once for the whole sweep" if options[name].name in DATA_OPTIONS else \
                 "the sweep sets it for each trial"
             raise UserError(f"--grid {name}: not an option to sweep over ({why})")
     names = {opt: param.name for param in options.values() for opt in param.opts + param.secondary_opts}
@@ -53,9 +51,57 @@ def new_spec(grid, seeds, train_args):
     if given & RESERVED:
         raise UserError(f"--{sorted(given & RESERVED)[0].replace('_', '-')} is set by the sweep for each trial "
                         f"(use --seeds for seeds, --out for the sweep's folder)")
+    train_args = absolute_paths(train_args, options)
     trials = expand(grid, seeds)
     return {"version": 1, "grid": grid, "seeds": seeds, "train_args": train_args,
             "trials": [trial.to_dict() for trial in trials]}
+
+
+def train_options():
+    """fastcnn train's options by every name a user may give them: ``model`` and ``model_source`` alike.
+
+    Returns
+    -------
+    dict of str to click.Option
+        Keyed by each flag without its dashes (dashes as underscores), and by the parameter's name.
+    """
+    from .train import train
+
+    options = {}
+    for param in train.params:
+        if isinstance(param, click.Option):
+            options[param.name] = param
+            for flag in param.opts + param.secondary_opts:
+                if flag.startswith("--"):
+                    options.setdefault(flag[2:].replace("-", "_"), param)
+    return options
+
+
+def absolute_paths(train_args, options):
+    """The train arguments with every file or folder made absolute, so that ``--resume`` works from anywhere.
+
+    Parameters
+    ----------
+    train_args : list of str
+    options : dict
+        From :func:`train_options`.
+
+    Returns
+    -------
+    list of str
+    """
+    paths = {flag for param in options.values() if isinstance(param.type, click.Path) for flag in param.opts}
+    result, expect = [], False
+    for arg in train_args:
+        flag, equals, value = arg.partition("=")
+        if expect:
+            result.append(str(Path(arg).resolve()))
+        elif equals and flag in paths:
+            result.append(f"{flag}={Path(value).resolve()}")
+        else:
+            result.append(arg)
+        expect = not equals and arg in paths
+    return result
 
 
 def read_spec(directory):

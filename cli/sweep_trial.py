@@ -36,9 +36,9 @@ def trial_arguments(train_args, params, seed, directory):
     -------
     list of str
     """
-    from .train import train
+    from .sweep_setup import train_options
 
-    options = {param.name: param for param in train.params if isinstance(param, click.Option)}
+    options = train_options()
     args = list(train_args)
     for name, value in params.items():
         option = options[name]

@@ -106,8 +106,6 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
     normalize, learning_rate, lr_schedule, augment, tta = (chosen[k] for k in ("normalize", "learning_rate",
                                                                                "lr_schedule", "augment", "tta"))
     if resume is not None:
-        if model_source is not None:
-            raise UserError("--resume continues the checkpoint's own model: drop --model")
         given = {name: value for name, value in click.get_current_context().params.items()
                  if click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE}
         model, record = resumed_run(resume, given)
@@ -131,7 +129,7 @@ def train(data_path, file_column, label_column, no_cache, on_bad_image, epochs, 
         raise UserError(f"--out must end in .npz, got {out}")
     if not out.parent.exists():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
-    claim_outputs(out, checkpoint_dir, record.data.path if resume is None else None)
+    claim_outputs(out, checkpoint_dir, record.data.path if resume is None else None, settings.csv_log)
     weighing = parse_class_weight(settings.class_weight) if resume is None else None
     if settings.early_stopping is not None and record.split.val_split == 0:
         raise UserError("--early-stopping watches val_loss: it needs a validation split (--val-split > 0)")

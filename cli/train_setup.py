@@ -70,7 +70,7 @@ def resumed_run(directory, given=None):
             or not model.compiled:
         raise UserError(f"{checkpoint}: not a checkpoint written by fastcnn train")
     given = dict(given or {})
-    check_resume_options(given, record, model)
+    check_resume_options(given, record, model, directory)
     done = record.epochs_done
     if "epochs" in given:
         if given["epochs"] <= done and not record.stopped_early:
@@ -89,7 +89,7 @@ def resumed_run(directory, given=None):
 RESUME_FREE = {"resume", "epochs", "threads", "quiet", "plots", "write_html", "no_cache", "on_bad_image", "tta"}
 
 
-def check_resume_options(given, record, model):
+def check_resume_options(given, record, model, directory):
     """A one-line error naming the first option given with --resume that contradicts the checkpoint's run.
 
     Parameters
@@ -99,6 +99,8 @@ def check_resume_options(given, record, model):
     record : fastcnn.records.TrainingRecord
     model : fastcnn.Sequential
         The checkpoint's model (its preprocessing).
+    directory : pathlib.Path
+        The checkpoint folder (``--checkpoint-dir`` may repeat it).
 
     Returns
     -------
@@ -108,7 +110,7 @@ def check_resume_options(given, record, model):
 
     settings, preprocessing = record.settings, model.preprocessing
     resolved = {"out": settings.out, "data_path": record.data.path, "csv_log": settings.csv_log,
-                "checkpoint_dir": None}
+                "checkpoint_dir": str(directory), "model_source": settings.model}
     recorded = {"batch_size": settings.batch_size, "learning_rate": settings.learning_rate, "seed": settings.seed,
                 "lr_schedule": settings.lr_schedule, "augment": settings.augment, "recipe": settings.recipe,
                 "class_weight": settings.class_weight, "label_smoothing": settings.label_smoothing,

@@ -118,7 +118,8 @@ def scores(model, x, labels, batch_size=64, tta=False):
         and "class_names".
     probabilities : ndarray, (N, classes)
     """
-    from .metrics import auc_macro, balanced_accuracy, confusion_matrix, macro_f1, per_class_scores
+    from .metrics import (auc_macro, auc_micro, balanced_accuracy, categorical_accuracy, confusion_matrix, macro_f1,
+                          per_class_scores)
 
     classes = len(model.class_names)
     y = np.eye(classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
@@ -126,7 +127,8 @@ def scores(model, x, labels, batch_size=64, tta=False):
     counts = confusion_matrix(labels, probabilities.argmax(axis=1), classes)
     per_class = per_class_scores(counts)
     results = {
-        "loss": logs["loss"], "categorical_accuracy": logs["categorical_accuracy"], "auc": logs["auc"],
+        "loss": logs["loss"], "categorical_accuracy": categorical_accuracy(y, probabilities),
+        "auc": auc_micro(y, probabilities),  # (whatever metrics the model was compiled with)
         "auc_macro": auc_macro(y, probabilities), "balanced_accuracy": balanced_accuracy(y, probabilities),
         "macro_f1": macro_f1(y, probabilities), "majority_baseline": counts.sum(axis=1).max() / max(len(y), 1),
         "class_names": list(model.class_names), "confusion_matrix": counts.tolist(),

@@ -206,6 +206,6 @@ def test_keras_files_across_commands_say_what_to_do(tmp_path, shapes_csv):
     one_line_error(run("train", "--data", shapes_csv, "--model", tmp_path / "flat.npz", "--out", tmp_path / "o.npz"),
                    r"--model takes input \(6,\); fastcnn train feeds it square RGB images")
     one_line_error(run("train", "--resume", tmp_path, "--model", tmp_path / "flat.npz"),
-                   "--resume continues the checkpoint's own model: drop --model")
+                   "no checkpoint to resume in")
     summary = run("summary", "--model", FIXTURES / "every_layer.h5")
     assert summary.exit_code == 0 and "Non-trainable params: 32" in summary.output

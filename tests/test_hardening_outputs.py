@@ -9,7 +9,7 @@ from click.testing import CliRunner
 import fastcnn
 from fastcnn.errors import DataError, ModelFileError
 from fastcnn_cli.main import cli
-from fastcnn_cli.outputs import OutputLock, remove_stale_temporaries
+from fastcnn_cli.locks import OutputLock, remove_stale_temporaries
 from tests.helpers import rewrite_model_file
 
 TRAIN = ["--image-size", "32", "--epochs", "1", "--no-plots"]
@@ -338,3 +338,35 @@ def test_the_command_list_shows_each_commands_own_short_help():
     for name, (_, short) in COMMANDS.items():
         assert cli.get_command(context, name).get_short_help_str(limit=90) == short, name
     assert cli.get_command(context, "nope") is None
+
+
+def test_other_outputs_never_replace_inputs_or_foreign_files(data, tmp_path):
+    model = tmp_path / "m.npz"
+    assert run("train", "--data", data, "--out", model, *TRAIN).exit_code == 0
+    images = tmp_path / "images"
+    assert run("data", "synth", "--out", images, "--n", "4", "--image-size", "32").exit_code == 0
+    listing = images / "labels.csv"
+    before = listing.read_text()
+    one_line(run("predict", model, "--data", listing, "--out", listing), r"--out .*labels.csv is this command's input")
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes\n")
+    one_line(run("predict", model, "--data", listing, "--out", notes), r"notes.csv exists and fastcnn did not write it")
+    one_line(run("train", "--data", listing, "--csv-log", listing, "--out", tmp_path / "c.npz", *TRAIN),
+             r"--csv-log .*labels.csv is this command's input")
+    one_line(run("report", model, "-o", model), r"-o .*m.npz is this command's input")
+    one_line(run("report", model, "-o", notes, "--data", listing), r"notes.csv exists and fastcnn did not write it")
+    assert listing.read_text() == before and notes.read_text() == "my notes\n"
+    # fastcnn's own earlier outputs are replaced as before
+    predictions = tmp_path / "p.csv"
+    for _ in range(2):
+        assert run("predict", model, "--data", listing, "--out", predictions).exit_code == 0
+
+
+def test_resume_accepts_options_that_repeat_the_checkpoint(data, tmp_path):
+    out = tmp_path / "m.npz"
+    checkpoints = tmp_path / "ck"
+    assert run("train", "--data", data, "--out", out, "--checkpoint-dir", checkpoints, *TRAIN).exit_code == 0
+    result = run("train", "--resume", checkpoints, "--checkpoint-dir", checkpoints, "--data", data, "--out", out,
+                 "--epochs", "2", "--image-size", "32")
+    assert result.exit_code == 0, result.output
+    one_line(run("train", "--resume", checkpoints, "--epochs", "3", "--model", out), r"--model .* contradicts it")

@@ -283,3 +283,40 @@ def test_sharded_predict_errors_are_one_line(tmp_path, model_file, galaxies):
         result = run("predict", model_file, *args)
         assert result.exit_code == 2 and result.output.startswith("Error: ") and pattern in result.output, \
             result.output
+
+
+def test_a_sweep_records_absolute_paths_and_locks_its_folder(tmp_path, galaxies, monkeypatch):
+    from fastcnn_cli.locks import OutputLock
+
+    monkeypatch.chdir(galaxies)
+    out = tmp_path / "sweep"
+    result = run("sweep", "--grid", "learning_rate=1e-3", "--out", out, "--data", "labels.csv", *TRAIN)
+    assert result.exit_code == 0, result.output
+    args = json.loads((out / "sweep.json").read_text())["train_args"]
+    assert args[args.index("--data") + 1] == str(galaxies / "labels.csv")
+    monkeypatch.chdir(tmp_path)  # resume from elsewhere: the data is still found
+    (out / "results.csv").unlink()
+    assert run("sweep", "--resume", out).exit_code == 0
+    with OutputLock(out, "the sweep folder"):
+        result = run("sweep", "--resume", out)
+    assert result.exit_code == 2 and "is writing the sweep folder" in result.output
+
+
+def test_a_sweep_without_validation_reports_no_failure(tmp_path, galaxies):
+    out = tmp_path / "sweep"
+    result = run("sweep", "--grid", "batch_size=5,8", "--out", out, "--data", galaxies / "labels.csv", *TRAIN,
+                 "--val-split", "0")
+    assert result.exit_code == 0, result.output
+    assert "failed" not in result.output and "no validation split" in result.output
+    assert all(r["status"] == "ok" for r in results(out))
+
+
+def test_grid_options_go_by_their_flag_names(tmp_path, galaxies):
+    from fastcnn.scale.grid import Trial
+    from fastcnn_cli.sweep_trial import trial_arguments
+
+    args = trial_arguments([], Trial(0, {"model": "a.json", "report": "true", "augment": "none"}, 1).params, 1,
+                           tmp_path)
+    assert args[:3] == ["--model", "a.json", "--report"] and "--augment" not in args
+    result = run("sweep", "--grid", "data=a.csv,b.csv", "--out", tmp_path / "s")
+    assert result.exit_code == 2 and "decoded once" in result.output

@@ -143,11 +143,11 @@ def summarize(rows, grid_names, metric):
         key = tuple(row.get(name, "") for name in grid_names)
         group = groups.setdefault(key, {"values": [], "failed": 0, "seconds": []})
         value = row.get(f"final_{metric}", "")
-        if row["status"] == "ok" and value != "":
+        if row["status"] != "ok":
+            group["failed"] += 1
+        elif value != "":  # (a run without a validation split has no validation metric to average)
             group["values"].append(float(value))
             group["seconds"].append(float(row["seconds"] or 0))
-        else:
-            group["failed"] += 1
     table = []
     for key, group in groups.items():
         values, n = group["values"], len(group["values"])
@@ -177,7 +177,8 @@ def format_table(table, grid_names, metric):
     """
     header = list(grid_names) + [metric + " (mean ± sd)", "seeds", "s/trial"]
     lines = [[entry["setting"][name] for name in grid_names]
-             + ([f"{entry['mean']:.4f} ± {entry['sd']:.4f}"] if entry["n"] else ["failed"])
+             + ([f"{entry['mean']:.4f} ± {entry['sd']:.4f}"] if entry["n"] else
+                ["failed" if entry["failed"] else "no validation split"])
              + [f"{entry['n']}" + (f" ({entry['failed']} failed)" if entry["failed"] else ""),
                 f"{entry['seconds']:.1f}" if entry["n"] else "-"]
              for entry in table]
