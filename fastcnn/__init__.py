@@ -45,14 +45,4 @@ def __dir__():
     return sorted(set(globals()) | set(_WHERE))
 
 
-__all__ = [
-    "__version__", "Sequential", "History", "Callback",
-    "Conv2D", "MaxPool2D", "MaxPooling2D", "Flatten", "Dense", "ReLU", "Softmax",
-    "Adam", "SGD", "CategoricalCrossentropy",
-    "galaxy_classifier", "GALAXY_CLASSES", "use_backend", "set_num_threads", "get_num_threads",
-    "FastcnnError", "InvalidArgumentError", "ShapeError", "NotBuiltError", "TrainingDivergedError",
-    "save_model", "load_model", "from_keras", "Preprocessing", "TrainingRecord", "Standardization",
-    "Activation", "LeakyReLU", "ELU", "BatchNormalization", "Dropout",
-    "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
-    "GlobalMaxPooling2D", "GlobalMaxPool2D",
-]
+__all__ = ["__version__", *_WHERE]

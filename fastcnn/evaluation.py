@@ -127,8 +127,11 @@ def scores(model, x, labels, batch_size=64, tta=False):
     counts = confusion_matrix(labels, probabilities.argmax(axis=1), classes)
     per_class = per_class_scores(counts)
     results = {
-        "loss": logs["loss"], "categorical_accuracy": categorical_accuracy(y, probabilities),
-        "auc": auc_micro(y, probabilities),  # (whatever metrics the model was compiled with)
+        # the model's own metrics when it was compiled with them (the same functions), else computed here
+        "loss": logs["loss"],
+        "categorical_accuracy": (logs["categorical_accuracy"] if "categorical_accuracy" in logs
+                                 else categorical_accuracy(y, probabilities)),
+        "auc": logs["auc"] if "auc" in logs else auc_micro(y, probabilities),
         "auc_macro": auc_macro(y, probabilities), "balanced_accuracy": balanced_accuracy(y, probabilities),
         "macro_f1": macro_f1(y, probabilities), "majority_baseline": counts.sum(axis=1).max() / max(len(y), 1),
         "class_names": list(model.class_names), "confusion_matrix": counts.tolist(),

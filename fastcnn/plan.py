@@ -94,7 +94,7 @@ class Plan:
         """
         if hasattr(x, "base_rows"):  # a RowView: some rows of a larger array (a train/validation split)
             x, rows = x.base_rows(rows)
-        if views is not None and not (self._reads_in_place(x) and getattr(self.stages[0], "reads_views", False)):
+        if views is not None and not (self._reads_in_place(x) and self.stages[0].reads_views):
             x, rows, views = gather_views(x, rows, views, self.gathered), np.arange(len(rows)), None
         if self._reads_in_place(x):
             return x, rows, views

@@ -14,6 +14,7 @@ class Stage:
     """
 
     reads_rows = False  # True: forward() may be given a whole data set and the batch's row numbers
+    reads_views = False  # True: forward() also takes fit's views (turned or mirrored samples) and reads them in place
 
     def __init__(self):
         self._buffers = {}

@@ -151,3 +151,20 @@ def test_without_jinja2_the_report_says_how_to_install_it(trained, tmp_path, mon
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1] == 'Error: the HTML report needs Jinja2: pip install "fastcnn[report]"'
     assert not (tmp_path / "r.html").exists()
+
+
+def test_scores_do_not_need_the_models_own_metrics():
+    import fastcnn
+    from fastcnn.evaluation import scores
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(20) % 4
+    bare = fastcnn.galaxy_classifier((32, 32, 3), seed=0).compile(fastcnn.Adam(1e-3))  # no metrics at all
+    full = fastcnn.galaxy_classifier((32, 32, 3), seed=0).compile(
+        fastcnn.Adam(1e-3), metrics=["categorical_accuracy", "auc"])
+    for model in (bare, full):
+        model.class_names = ("a", "b", "c", "d")
+    got, expected = scores(bare, x, labels)[0], scores(full, x, labels)[0]
+    assert got["auc"] == expected["auc"] and got["categorical_accuracy"] == expected["categorical_accuracy"]
+    assert 0 <= got["auc"] <= 1

@@ -19,4 +19,4 @@ def __getattr__(name):
     return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
 
 
-__all__ = ["Backend", "ProcessBackend", "TaskFailure", "check_backend", "make_backend", "plan_workers"]
+__all__ = list(_WHERE)
